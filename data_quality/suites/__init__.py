@@ -1,0 +1,1 @@
+"""One module per table family; each builds its suites in code."""

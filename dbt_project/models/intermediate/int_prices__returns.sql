@@ -1,0 +1,49 @@
+-- Returns over the symbol's own rows: for NYSE instruments rows are sessions, for crypto they
+-- are calendar days (use int_prices__nyse_session_closes for NYSE-aligned analysis).
+with
+
+daily_bars as (
+    select * from {{ ref('stg_prices__daily_bars') }}
+),
+
+instruments as (
+    select * from {{ ref('stg_seeds__instruments') }}
+),
+
+returns as (
+    select
+        daily_bars.symbol,
+        daily_bars.trade_date,
+        daily_bars.provider,
+        daily_bars.source_mode,
+        daily_bars.close,
+        daily_bars.adj_close,
+        row_number() over symbol_history as history_row_number,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 1) over symbol_history - 1 as daily_return,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 5) over symbol_history - 1 as return_1w,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 21) over symbol_history - 1 as return_1m,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 63) over symbol_history - 1 as return_3m,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 126) over symbol_history - 1 as return_6m,
+        daily_bars.adj_close / lag(daily_bars.adj_close, 252) over symbol_history - 1 as return_12m,
+    from daily_bars
+    window symbol_history as (partition by daily_bars.symbol order by daily_bars.trade_date)
+),
+
+joined as (
+    select
+        returns.*,
+        instruments.instrument_name,
+        instruments.asset_class,
+        instruments.role,
+        instruments.sector,
+        instruments.sector_group,
+        instruments.style,
+        instruments.theme,
+        instruments.trading_calendar,
+        instruments.milestone_step,
+    from returns
+    left join instruments
+        on returns.symbol = instruments.symbol
+)
+
+select * from joined

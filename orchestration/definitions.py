@@ -1,0 +1,69 @@
+"""The one Definitions object of the rotation-warehouse code location."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_models
+from orchestration.defs.prices import (
+    RAW_PRICES_DAILY,
+    nightly_partition_range,
+    partition_range_tags,
+    raw_prices,
+)
+from orchestration.defs.resources import MarketDataResource
+from orchestration.warehouse import WarehouseResource
+
+nightly_job = dg.define_asset_job(
+    name="nightly",
+    selection=dg.AssetSelection.all(),
+    description="Prices for the settled session(s), then every dbt model and test.",
+    executor_def=dg.in_process_executor,
+)
+
+
+@dg.schedule(
+    job=nightly_job,
+    cron_schedule="0 21 * * 1-5",
+    execution_timezone="America/New_York",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="After the US close on NYSE trading days only (exchange calendar).",
+)
+def nightly_after_close(context: dg.ScheduleEvaluationContext):
+    now = context.scheduled_execution_time or datetime.now().astimezone()
+    partition_range = nightly_partition_range(now)
+    if partition_range is None:
+        return dg.SkipReason(f"{now.date()} is not an NYSE session")
+    start, end = partition_range
+    return dg.RunRequest(run_key=f"nightly-{end}", tags=partition_range_tags(start, end))
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(path=dg.EnvVar("WAREHOUSE_PATH")),
+        "market_data": MarketDataResource(
+            source_mode=dg.EnvVar("SOURCE_MODE"),
+            landing_dir=dg.EnvVar("LANDING_DIR"),
+            http_user_agent=dg.EnvVar("HTTP_USER_AGENT"),
+            yahoo_base_url=dg.EnvVar("YAHOO_BASE_URL"),
+            tiingo_base_url=dg.EnvVar("TIINGO_BASE_URL"),
+            stooq_base_url=dg.EnvVar("STOOQ_BASE_URL"),
+            tiingo_api_key=dg.EnvVar("TIINGO_API_KEY"),
+            stooq_api_key=dg.EnvVar("STOOQ_API_KEY"),
+        ),
+        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+    }
+
+
+defs = dg.Definitions(
+    assets=[raw_prices, dbt_models],
+    jobs=[nightly_job],
+    schedules=[nightly_after_close],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)
+
+__all__ = ["RAW_PRICES_DAILY", "defs"]

@@ -1,0 +1,54 @@
+"""The dbt project as Dagster assets: loaded once, grouped by the model's folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.defs.prices import WRITER_POOL
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    # Under `dagster dev` the manifest is rebuilt from the models; elsewhere `make` builds it.
+    project.prepare_if_dev()
+    return project
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Asset keys are <schema>/<name> as in the warehouse; groups come from the folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type in ("model", "seed", "snapshot"):
+            schema = (
+                dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+            )
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "universe"
+        fqn = dbt_resource_props.get("fqn") or []
+        # fqn is [project, folder, ..., name]: the first folder is the layer.
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=LayerTranslator(),
+    pool=WRITER_POOL,
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging, intermediate and marts, with their dbt tests, in dependency order."""
+    yield from dbt.cli(["build"], context=context).stream()

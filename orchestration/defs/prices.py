@@ -1,0 +1,201 @@
+"""Daily prices: one partition is every instrument for one day; a backfill is one run."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from data_quality.suites.prices import validate_prices_daily
+from orchestration.calendar import (
+    FIRST_SESSION,
+    NEW_YORK,
+    is_session,
+    last_completed_session,
+    previous_session,
+    sessions_between,
+)
+from orchestration.defs.resources import MarketDataResource
+from orchestration.sources.prices.fetch import fetch_prices
+from orchestration.sources.universe import default_instruments
+from orchestration.warehouse import (
+    CORPORATE_ACTIONS,
+    PRICES_DAILY,
+    LoadStamp,
+    WarehouseResource,
+    utc_now,
+)
+
+RAW_PRICES_DAILY = dg.AssetKey(["raw", "prices_daily"])
+RAW_CORPORATE_ACTIONS = dg.AssetKey(["raw", "corporate_actions"])
+PRICES_CHECK = "prices_daily_expectations"
+WRITER_POOL = "duckdb_writer"
+MAX_RUN_RETRIES = 3
+
+# Calendar days, not sessions: crypto trades every day. end_offset=1 makes today's partition
+# exist so the nightly run can load it once the session has settled.
+PRICE_PARTITIONS = dg.DailyPartitionsDefinition(
+    start_date=FIRST_SESSION.isoformat(), timezone="America/New_York", end_offset=1
+)
+
+
+def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
+    window = context.partition_time_window
+    return window.start.date(), (window.end - timedelta(days=1)).date()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            RAW_PRICES_DAILY,
+            description=PRICES_DAILY.description,
+            group_name="raw_prices",
+            kinds={"duckdb", "python"},
+            metadata={"natural_key": list(PRICES_DAILY.natural_key)},
+        ),
+        dg.AssetSpec(
+            RAW_CORPORATE_ACTIONS,
+            description=CORPORATE_ACTIONS.description,
+            group_name="raw_prices",
+            kinds={"duckdb", "python"},
+            metadata={"natural_key": list(CORPORATE_ACTIONS.natural_key)},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            PRICES_CHECK,
+            asset=RAW_PRICES_DAILY,
+            blocking=True,
+            description="Great Expectations on the rows just loaded: OHLC consistency, positive "
+            "prices, unique keys, every NYSE session present, no stuck feed.",
+        )
+    ],
+    partitions_def=PRICE_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WRITER_POOL,
+)
+def raw_prices(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, market_data: MarketDataResource
+):
+    """Fetch every instrument's bars for the partition range (one request per instrument) and
+    replace that range in raw.prices_daily and raw.corporate_actions in one transaction each."""
+    start, end = partition_dates(context)
+    settled = last_completed_session(utc_now())
+    end = min(end, settled)
+    instruments = default_instruments()
+    mode = market_data.mode()
+    if end < start:
+        context.log.info(f"nothing settled yet in {start}..{partition_dates(context)[1]}")
+        result_bars = pd.DataFrame()
+        outcomes = []
+    else:
+        client = market_data.http_client()
+        result = fetch_prices(client, instruments, start, end, market_data.price_settings())
+        outcomes = result.outcomes
+        failures = result.failures
+        if failures:
+            described = "; ".join(f"{o.symbol}: {' | '.join(o.errors)}" for o in failures)
+            if all(o.transient for o in failures) and context.retry_number < MAX_RUN_RETRIES:
+                # The client already retried each request; this waits out a longer outage.
+                context.log.warning(f"transient failures, retrying the step: {described}")
+                raise dg.RetryRequested(
+                    max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
+                )
+            raise dg.Failure(
+                description=f"{len(failures)} instrument(s) failed on every provider; nothing was loaded. {described}",
+                metadata={"failed_symbols": [o.symbol for o in failures]},
+            )
+        stamp = LoadStamp(
+            source="prices", source_mode=mode, run_id=context.run_id, loaded_at=utc_now()
+        )
+        scope = pd.DataFrame(
+            [(o.symbol, o.provider) for o in outcomes],
+            columns=["symbol", "provider"],
+            dtype="string",
+        )
+        bars_load = warehouse.get().replace_date_range(
+            PRICES_DAILY,
+            result.bars,
+            date_column="date",
+            start=start,
+            end=end,
+            scope=scope,
+            stamp=stamp,
+        )
+        actions_load = warehouse.get().replace_date_range(
+            CORPORATE_ACTIONS,
+            result.actions,
+            date_column="ex_date",
+            start=start,
+            end=end,
+            scope=scope,
+            stamp=stamp,
+        )
+        context.log.info(
+            f"{start}..{end}: {bars_load.inserted} bars ({bars_load.deleted} replaced), "
+            f"{actions_load.inserted} corporate actions from {client.request_count} requests"
+        )
+        result_bars = warehouse.get().query_frame(
+            f"select * from {PRICES_DAILY.qualified} where _run_id = ? and date between ? and ?",
+            [context.run_id, start, end],
+        )
+
+    providers = pd.Series([o.provider for o in outcomes], dtype="string").value_counts().to_dict()
+    yield dg.MaterializeResult(
+        asset_key=RAW_PRICES_DAILY,
+        metadata={
+            "rows_loaded": dg.MetadataValue.int(len(result_bars)),
+            "symbols": dg.MetadataValue.int(len(outcomes)),
+            "date_range": f"{start}..{end}",
+            "providers_used": dg.MetadataValue.json({str(k): int(v) for k, v in providers.items()}),
+            "source_mode": mode,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=RAW_CORPORATE_ACTIONS, metadata={"date_range": f"{start}..{end}"}
+    )
+
+    nyse_symbols = [
+        i.symbol
+        for i in instruments
+        if not i.is_crypto and i.symbol in {o.symbol for o in outcomes}
+    ]
+    outcome = validate_prices_daily(
+        result_bars,
+        nyse_symbols=nyse_symbols,
+        sessions=sessions_between(start, end) if end >= start else [],
+        listed_on={i.symbol: i.listed_on for i in instruments},
+    )
+    yield dg.AssetCheckResult(
+        check_name=PRICES_CHECK,
+        asset_key=RAW_PRICES_DAILY,
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=outcome.summary(),
+        metadata={
+            "expectations_evaluated": outcome.evaluated,
+            "expectations_failed": len(outcome.failures),
+            "rows_validated": outcome.rows,
+            "failures": dg.MetadataValue.md(outcome.summary()),
+        },
+    )
+
+
+def nightly_partition_range(now: datetime) -> tuple[str, str] | None:
+    """Partitions the nightly run loads: every day since the previous session, through today.
+
+    Including the days between sessions picks up crypto's weekend and holiday bars.
+    """
+    today = now.astimezone(NEW_YORK).date()
+    if not is_session(today):
+        return None
+    start = previous_session(today) + timedelta(days=1)
+    return start.isoformat(), today.isoformat()
+
+
+def partition_range_tags(start: str, end: str) -> dict[str, str]:
+    return {
+        "dagster/asset_partition_range_start": start,
+        "dagster/asset_partition_range_end": end,
+    }

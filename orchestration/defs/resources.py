@@ -1,0 +1,73 @@
+"""Resources: everything configurable, built from environment variables in definitions.py."""
+
+from __future__ import annotations
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.http import HttpClient, LandingArchive, Redactor, SourcePolicy
+from orchestration.sources.prices import stooq, tiingo, yahoo
+from orchestration.sources.prices.fetch import PriceProviderSettings
+
+SOURCE_MODES = ("sample", "live")
+# In sample mode the sample transport accepts any key; this one stands in when none is set so
+# that keyed providers (and their parsers) run in the demo exactly as they would live.
+SAMPLE_PLACEHOLDER_KEY = "sample-placeholder-key"
+
+PRICE_POLICIES = (
+    SourcePolicy(name="prices_yahoo", requests_per_second=2.0, burst=4),
+    SourcePolicy(name="prices_tiingo", requests_per_second=4.0, burst=8),
+    SourcePolicy(name="prices_stooq", requests_per_second=1.0, burst=2),
+)
+
+
+class MarketDataResource(dg.ConfigurableResource):
+    """How to reach the market-data sources: mode, base URLs, keys and the landing archive."""
+
+    source_mode: str = Field(description="'sample' (offline synthetic market) or 'live'.")
+    landing_dir: str = Field(description="Root folder of the landing archive of raw payloads.")
+    http_user_agent: str = "rotation-warehouse/0.1"
+    yahoo_base_url: str = yahoo.DEFAULT_BASE_URL
+    tiingo_base_url: str = tiingo.DEFAULT_BASE_URL
+    stooq_base_url: str = stooq.DEFAULT_BASE_URL
+    tiingo_api_key: str | None = None
+    stooq_api_key: str | None = None
+
+    def mode(self) -> str:
+        mode = self.source_mode.strip().lower()
+        if mode not in SOURCE_MODES:
+            raise ValueError(f"SOURCE_MODE must be one of {SOURCE_MODES}, got {self.source_mode!r}")
+        return mode
+
+    def _key(self, value: str | None) -> str | None:
+        if value:
+            return value
+        return SAMPLE_PLACEHOLDER_KEY if self.mode() == "sample" else None
+
+    def price_settings(self) -> PriceProviderSettings:
+        return PriceProviderSettings(
+            yahoo_base_url=self.yahoo_base_url,
+            tiingo_base_url=self.tiingo_base_url,
+            stooq_base_url=self.stooq_base_url,
+            tiingo_api_key=self._key(self.tiingo_api_key),
+            stooq_api_key=self._key(self.stooq_api_key),
+        )
+
+    def http_client(self) -> HttpClient:
+        sample = self.mode() == "sample"
+        client = HttpClient(
+            user_agent=self.http_user_agent,
+            archive=LandingArchive(self.landing_dir),
+            redactor=Redactor([self.tiingo_api_key, self.stooq_api_key]),
+            # Rate limits protect remote hosts; the sample market is served in process.
+            rate_limits_enabled=not sample,
+        )
+        for policy in PRICE_POLICIES:
+            client.register(policy)
+        if sample:
+            from orchestration.sample.transport import SampleTransport
+
+            transport = SampleTransport()
+            for base_url in (self.yahoo_base_url, self.tiingo_base_url, self.stooq_base_url):
+                client.session.mount(base_url.rstrip("/") + "/", transport)
+        return client

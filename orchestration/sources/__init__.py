@@ -1,0 +1,1 @@
+"""Source modules: request building and pure parsers. Nothing here imports Dagster."""

@@ -1,0 +1,77 @@
+"""Daily price providers: one module per wire format, all producing the same typed frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Columns every price parser returns, in order; the raw table adds the load metadata.
+PRICE_COLUMNS: dict[str, str] = {
+    "symbol": "string",
+    "date": "datetime64[s]",
+    "provider": "string",
+    "open": "float64",
+    "high": "float64",
+    "low": "float64",
+    "close": "float64",
+    "volume": "float64",
+    "adj_open": "float64",
+    "adj_high": "float64",
+    "adj_low": "float64",
+    "adj_close": "float64",
+    "adj_volume": "float64",
+    "div_cash": "float64",
+    "split_factor": "float64",
+    # What the provider's `close` already includes: 'none' (raw traded price), 'split'
+    # (split-adjusted, Yahoo) or 'split_dividend' (fully back-adjusted, Stooq).
+    "close_adjustment": "string",
+}
+
+ACTION_COLUMNS: dict[str, str] = {
+    "symbol": "string",
+    "ex_date": "datetime64[s]",
+    "provider": "string",
+    "action_type": "string",  # 'split' | 'dividend'
+    "split_numerator": "float64",
+    "split_denominator": "float64",
+    "dividend_amount": "float64",
+}
+
+
+class PriceParseError(ValueError):
+    """A price payload that does not have the shape its provider documents."""
+
+
+@dataclass(frozen=True)
+class PriceRequest:
+    """Everything the HTTP client needs for one provider request."""
+
+    provider: str
+    url: str
+    params: dict[str, str]
+    expect: str
+    archive_name: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PriceBatch:
+    bars: pd.DataFrame
+    actions: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> PriceBatch:
+        return cls(conform(pd.DataFrame(), PRICE_COLUMNS), conform(pd.DataFrame(), ACTION_COLUMNS))
+
+
+def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Return ``frame`` with exactly ``columns`` (missing ones NULL) in their declared types."""
+    out = pd.DataFrame(index=frame.index)
+    for name, dtype in columns.items():
+        if name in frame.columns:
+            out[name] = frame[name]
+        else:
+            out[name] = pd.Series(pd.NA if dtype == "string" else float("nan"), index=frame.index)
+        out[name] = out[name].astype(dtype)
+    return out.reset_index(drop=True)

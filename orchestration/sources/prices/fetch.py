@@ -1,0 +1,168 @@
+"""Fetch daily prices for a set of instruments over a date range, provider by provider.
+
+Each instrument names its providers in order of preference; a provider is skipped when its key
+is missing and abandoned for the next one when it fails. One request per instrument covers the
+whole range, so a backfill of twenty years costs the same number of requests as one night.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from orchestration.calendar import sessions_between
+from orchestration.http import HttpClient, SourceError, TransientSourceError
+from orchestration.sources.prices import (
+    ACTION_COLUMNS,
+    PRICE_COLUMNS,
+    PriceBatch,
+    PriceParseError,
+    PriceRequest,
+    stooq,
+    tiingo,
+    yahoo,
+)
+from orchestration.sources.universe import Instrument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PriceProviderSettings:
+    yahoo_base_url: str = yahoo.DEFAULT_BASE_URL
+    tiingo_base_url: str = tiingo.DEFAULT_BASE_URL
+    stooq_base_url: str = stooq.DEFAULT_BASE_URL
+    tiingo_api_key: str | None = None
+    stooq_api_key: str | None = None
+
+
+@dataclass
+class SymbolOutcome:
+    symbol: str
+    provider: str | None = None
+    rows: int = 0
+    payload_ref: str | None = None
+    errors: list[str] = field(default_factory=list)
+    # True when some provider failed only for reasons that may pass (429, 5xx, timeouts).
+    transient: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.provider is None
+
+
+@dataclass
+class PriceFetchResult:
+    bars: pd.DataFrame  # PRICE_COLUMNS + payload_ref
+    actions: pd.DataFrame  # ACTION_COLUMNS + payload_ref
+    outcomes: list[SymbolOutcome]
+
+    @property
+    def failures(self) -> list[SymbolOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+def build_request(
+    provider: str, instrument: Instrument, start: date, end: date, settings: PriceProviderSettings
+) -> PriceRequest | None:
+    """The request for one provider, or None when that provider cannot be asked (no key)."""
+    provider_symbol = instrument.provider_symbols.get(provider)
+    if not provider_symbol:
+        return None
+    if provider == "yahoo":
+        return yahoo.build_chart_request(settings.yahoo_base_url, provider_symbol, start, end)
+    if provider == "tiingo":
+        if not settings.tiingo_api_key:
+            return None
+        build = tiingo.build_crypto_request if instrument.is_crypto else tiingo.build_daily_request
+        return build(settings.tiingo_base_url, provider_symbol, start, end, settings.tiingo_api_key)
+    if provider == "stooq":
+        if not settings.stooq_api_key:
+            return None
+        return stooq.build_daily_request(
+            settings.stooq_base_url, provider_symbol, start, end, settings.stooq_api_key
+        )
+    raise ValueError(f"unknown price provider {provider!r}")
+
+
+def parse_payload(provider: str, instrument: Instrument, body: bytes) -> PriceBatch:
+    if provider == "yahoo":
+        return yahoo.parse_chart(body, instrument.symbol)
+    if provider == "tiingo":
+        if instrument.is_crypto:
+            return tiingo.parse_crypto_json(
+                body, instrument.symbol, instrument.provider_symbols["tiingo"]
+            )
+        return tiingo.parse_daily_json(body, instrument.symbol)
+    if provider == "stooq":
+        return stooq.parse_daily_csv(body, instrument.symbol)
+    raise ValueError(f"unknown price provider {provider!r}")
+
+
+def fetch_prices(
+    client: HttpClient,
+    instruments: Iterable[Instrument],
+    start: date,
+    end: date,
+    settings: PriceProviderSettings,
+) -> PriceFetchResult:
+    """Bars and corporate actions dated within [start, end] for every instrument that trades then."""
+    has_nyse_session = bool(sessions_between(start, end))
+    bar_frames: list[pd.DataFrame] = []
+    action_frames: list[pd.DataFrame] = []
+    outcomes: list[SymbolOutcome] = []
+    for instrument in instruments:
+        if instrument.listed_on > end or (not instrument.is_crypto and not has_nyse_session):
+            continue
+        outcome = SymbolOutcome(symbol=instrument.symbol)
+        outcomes.append(outcome)
+        for provider in instrument.provider_order:
+            request = build_request(provider, instrument, start, end, settings)
+            if request is None:
+                outcome.errors.append(f"{provider}: skipped (no key or no symbol)")
+                continue
+            try:
+                payload = client.get(
+                    f"prices_{provider}",
+                    request.url,
+                    params=request.params,
+                    headers=request.headers,
+                    expect=request.expect,
+                    archive_name=request.archive_name,
+                )
+                batch = parse_payload(provider, instrument, payload.body)
+            except (SourceError, PriceParseError) as exc:
+                outcome.errors.append(f"{provider}: {exc}")
+                outcome.transient = outcome.transient or isinstance(exc, TransientSourceError)
+                log.warning(
+                    "%s: %s failed, trying the next provider: %s", instrument.symbol, provider, exc
+                )
+                continue
+            in_range = batch.bars["date"].between(pd.Timestamp(start), pd.Timestamp(end))
+            bars = batch.bars[in_range].assign(payload_ref=payload.payload_ref)
+            actions = batch.actions[
+                batch.actions["ex_date"].between(pd.Timestamp(start), pd.Timestamp(end))
+            ].assign(payload_ref=payload.payload_ref)
+            bar_frames.append(bars)
+            action_frames.append(actions)
+            outcome.provider = provider
+            outcome.rows = len(bars)
+            outcome.payload_ref = payload.payload_ref
+            break
+    empty = PriceBatch.empty()
+    bars = pd.concat(
+        [empty.bars.assign(payload_ref=pd.Series(dtype="string")), *bar_frames], ignore_index=True
+    )
+    actions = pd.concat(
+        [empty.actions.assign(payload_ref=pd.Series(dtype="string")), *action_frames],
+        ignore_index=True,
+    )
+    return PriceFetchResult(
+        bars=bars[[*PRICE_COLUMNS, "payload_ref"]],
+        actions=actions[[*ACTION_COLUMNS, "payload_ref"]],
+        outcomes=outcomes,
+    )

@@ -1,0 +1,219 @@
+"""The DuckDB warehouse: raw table definitions, connections and idempotent bulk loads.
+
+Loads are one transaction each: delete the key range being replaced, insert the new rows from
+a registered DataFrame (never row by row), commit. Running the same load twice leaves the same
+rows. Connections are short-lived because DuckDB allows one writing process per file and dbt
+opens its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+LOAD_METADATA_COLUMNS: dict[str, str] = {
+    "_source": "VARCHAR",
+    "_source_mode": "VARCHAR",
+    "_run_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",  # UTC
+    "_payload_ref": "VARCHAR",  # file in the landing archive the row was parsed from
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    columns: dict[str, str]  # source columns -> DuckDB type
+    natural_key: tuple[str, ...]
+    description: str
+
+    @property
+    def qualified(self) -> str:
+        return f"raw.{self.name}"
+
+    def ddl(self) -> str:
+        columns = {**self.columns, **LOAD_METADATA_COLUMNS}
+        body = ",\n  ".join(f"{name} {kind}" for name, kind in columns.items())
+        return f"create table if not exists {self.qualified} (\n  {body}\n)"
+
+
+PRICES_DAILY = RawTable(
+    name="prices_daily",
+    columns={
+        "symbol": "VARCHAR NOT NULL",
+        "date": "DATE NOT NULL",
+        "provider": "VARCHAR NOT NULL",
+        "open": "DOUBLE",
+        "high": "DOUBLE",
+        "low": "DOUBLE",
+        "close": "DOUBLE NOT NULL",
+        "volume": "DOUBLE",
+        "adj_open": "DOUBLE",
+        "adj_high": "DOUBLE",
+        "adj_low": "DOUBLE",
+        "adj_close": "DOUBLE",
+        "adj_volume": "DOUBLE",
+        "div_cash": "DOUBLE",
+        "split_factor": "DOUBLE",
+        "close_adjustment": "VARCHAR NOT NULL",
+    },
+    natural_key=("symbol", "date", "provider"),
+    description="Daily bars exactly as each provider sent them; one row per symbol, date and provider.",
+)
+
+CORPORATE_ACTIONS = RawTable(
+    name="corporate_actions",
+    columns={
+        "symbol": "VARCHAR NOT NULL",
+        "ex_date": "DATE NOT NULL",
+        "provider": "VARCHAR NOT NULL",
+        "action_type": "VARCHAR NOT NULL",
+        "split_numerator": "DOUBLE",
+        "split_denominator": "DOUBLE",
+        "dividend_amount": "DOUBLE",
+    },
+    natural_key=("symbol", "ex_date", "action_type", "provider"),
+    description="Splits and cash dividends by ex-date, as reported by each price provider.",
+)
+
+RAW_TABLES = {table.name: table for table in (PRICES_DAILY, CORPORATE_ACTIONS)}
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
+
+
+@dataclass(frozen=True)
+class LoadStamp:
+    """Who loaded a batch: stamped on every row."""
+
+    source: str
+    source_mode: str
+    run_id: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    deleted: int
+    inserted: int
+
+
+class Warehouse:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def ensure_raw_tables(self, connection: duckdb.DuckDBPyConnection) -> None:
+        for schema in SCHEMAS:
+            connection.execute(f"create schema if not exists {schema}")
+        for table in RAW_TABLES.values():
+            connection.execute(table.ddl())
+
+    def replace_date_range(
+        self,
+        table: RawTable,
+        frame: pd.DataFrame,
+        *,
+        date_column: str,
+        start: date,
+        end: date,
+        scope: pd.DataFrame,
+        stamp: LoadStamp,
+    ) -> LoadResult:
+        """Replace the rows of ``table`` dated in [start, end] for the key pairs in ``scope``.
+
+        ``scope`` holds the columns that, with the date, delimit what this load owns (e.g.
+        symbol and provider); rows outside it are untouched. All in one transaction.
+        """
+        missing = [c for c in table.columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{table.qualified}: frame lacks columns {missing}")
+        scope_columns = list(scope.columns)
+        select_list = ", ".join(
+            f"cast(incoming.{name} as {kind.replace(' NOT NULL', '')}) as {name}"
+            for name, kind in table.columns.items()
+        )
+        scope_match = " and ".join(f"target.{c} = load_scope.{c}" for c in scope_columns)
+        with self.connect() as connection:
+            self.ensure_raw_tables(connection)
+            connection.register("incoming", frame)
+            connection.register("load_scope", scope.drop_duplicates())
+            connection.execute("begin transaction")
+            try:
+                deleted = connection.execute(
+                    f"""
+                    delete from {table.qualified} as target
+                    using load_scope
+                    where {scope_match} and target.{date_column} between ? and ?
+                    """,
+                    [start, end],
+                ).fetchone()[0]
+                inserted = connection.execute(
+                    f"""
+                    insert into {table.qualified}
+                    select {select_list},
+                        ? as _source, ? as _source_mode, ? as _run_id,
+                        ? as _loaded_at, incoming.payload_ref as _payload_ref
+                    from incoming
+                    """,
+                    [
+                        stamp.source,
+                        stamp.source_mode,
+                        stamp.run_id,
+                        stamp.loaded_at.replace(tzinfo=None),
+                    ],
+                ).fetchone()[0]
+                connection.execute("commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
+            finally:
+                connection.unregister("incoming")
+                connection.unregister("load_scope")
+        return LoadResult(table=table.qualified, deleted=int(deleted), inserted=int(inserted))
+
+    def query_frame(self, sql: str, parameters: Sequence[object] = ()) -> pd.DataFrame:
+        with self.connect() as connection:
+            return connection.execute(sql, list(parameters)).df()
+
+    def table_row_counts(self, schema: str) -> dict[str, int]:
+        with self.connect() as connection:
+            tables = connection.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "and table_type = 'BASE TABLE' order by table_name",
+                [schema],
+            ).fetchall()
+            return {
+                f"{schema}.{name}": connection.execute(
+                    f'select count(*) from {schema}."{name}"'
+                ).fetchone()[0]
+                for (name,) in tables
+            }
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB file every asset reads and writes (``WAREHOUSE_PATH``)."""
+
+    path: str
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.path)
