@@ -1,13 +1,11 @@
 """The one Definitions object of the rotation-warehouse code location."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_models
+from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
 from orchestration.defs.prices import (
     RAW_PRICES_DAILY,
     nightly_partition_range,
@@ -54,7 +52,11 @@ def build_resources() -> dict[str, object]:
             tiingo_api_key=dg.EnvVar("TIINGO_API_KEY"),
             stooq_api_key=dg.EnvVar("STOOQ_API_KEY"),
         ),
-        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        ),
     }
 
 

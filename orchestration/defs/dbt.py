@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets: loaded once, grouped by the model's folder."""
 
-from __future__ import annotations
-
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -13,6 +12,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.defs.prices import WRITER_POOL
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so the UI works without an activated venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
 
 
 @cache

@@ -1,7 +1,5 @@
 """Daily prices: one partition is every instrument for one day; a backfill is one run."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 
 import dagster as dg

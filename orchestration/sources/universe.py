@@ -77,14 +77,25 @@ def _row_to_instrument(row: dict[str, str], line: int, path: Path) -> Instrument
 
 
 def load_instruments(path: Path = INSTRUMENTS_CSV) -> list[Instrument]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    instruments = [_row_to_instrument(row, line, path) for line, row in enumerate(rows, start=2)]
-    seen: set[str] = set()
-    for instrument in instruments:
-        if instrument.symbol in seen:
-            raise UniverseError(f"{path.name}: symbol {instrument.symbol!r} appears twice")
-        seen.add(instrument.symbol)
+    instruments: list[Instrument] = []
+    first_seen: dict[str, int] = {}
+    # utf-8-sig: spreadsheet tools save CSVs with a byte-order mark.
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            line = reader.line_num
+            if None in row or None in row.values():
+                raise UniverseError(
+                    f"{path.name} line {line}: expected {len(reader.fieldnames or [])} fields"
+                )
+            instrument = _row_to_instrument(row, line, path)
+            if instrument.symbol in first_seen:
+                raise UniverseError(
+                    f"{path.name} line {line}: symbol {instrument.symbol!r} already defined "
+                    f"on line {first_seen[instrument.symbol]}"
+                )
+            first_seen[instrument.symbol] = line
+            instruments.append(instrument)
     return instruments
 
 

@@ -93,11 +93,15 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
 
 
 def _daily_frame(raw: pd.DataFrame, symbol: str) -> PriceBatch:
-    if raw.empty:
-        return PriceBatch.empty()
     missing = sorted({"date", *_DAILY_FIELDS} - set(raw.columns))
+    # A JSON empty list has no columns at all and is a genuine empty range; anything else
+    # must carry the documented columns even when it has no rows.
+    if raw.empty and raw.columns.empty:
+        return PriceBatch.empty()
     if missing:
         raise PriceParseError(f"tiingo {symbol}: daily rows lack columns {missing}")
+    if raw.empty:
+        return PriceBatch.empty()
     frame = raw.rename(columns=_DAILY_FIELDS)
     frame["date"] = _utc_dates(frame["date"], symbol)
     frame["symbol"] = symbol
