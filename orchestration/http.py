@@ -177,7 +177,7 @@ class LandingArchive:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(".gz.tmp")
         # mtime=0 keeps archives byte-identical when the same payload is fetched twice.
-        temporary.write_bytes(gzip.compress(body, mtime=0))
+        temporary.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
         temporary.replace(target)
         entry = {
             "file": relative.as_posix(),

@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
@@ -189,7 +190,11 @@ _MARKET_ANCHORS: tuple[tuple[str, float], ...] = (
     ("2022-05-20", 389.60),
     ("2022-06-16", 366.70),
     ("2022-08-16", 429.70),
+    ("2022-09-12", 406.60),
+    ("2022-09-30", 357.20),
     ("2022-10-12", 357.00),
+    ("2022-10-31", 386.20),
+    ("2022-11-30", 407.70),
     ("2022-12-30", 382.40),
     ("2023-03-13", 385.40),
     ("2023-04-28", 415.90),
@@ -246,6 +251,7 @@ _CALM_VOL = 0.01
 # fade with a half-life of about two weeks, single names' with one of about a month.
 _MARKET_PERSISTENCE = 0.95
 _IDIO_PERSISTENCE = 0.98
+_CRYPTO_PERSISTENCE = 0.95  # crypto shocks are 3-4x larger: fade faster to stay near anchors
 
 # Crypto volatility multipliers (crypto does not follow the equity vol regimes).
 _CRYPTO_VOL: tuple[tuple[str, float], ...] = (
@@ -324,6 +330,9 @@ class _Profile:
     drivers: tuple[str, ...] | None = None  # None = derived from the seed's sector/style/theme
 
 
+# Short rows are positional: (start, beta, idio, pins, volume, dividends). Pins are closes in
+# the split-adjusted model scale; most names only pin their end-2025 level so that recent prices
+# look familiar while the regimes shape the path in between.
 _PROFILES: dict[str, _Profile] = {
     "SPY": _Profile(volume=90e6, dividends=_Dividends(0.018)),
     "DIA": _Profile(
@@ -546,20 +555,32 @@ _PROFILES: dict[str, _Profile] = {
             ("2015-12-31", 430.0),
             ("2016-12-31", 963.0),
             ("2017-06-11", 2950.0),
+            ("2017-09-14", 3150.0),
+            ("2017-11-12", 5900.0),
+            ("2017-12-07", 16500.0),
             ("2017-12-17", 19400.0),
             ("2017-12-31", 14150.0),
             ("2018-02-06", 6900.0),
             ("2018-12-15", 3200.0),
             ("2018-12-31", 3740.0),
+            ("2019-04-01", 4150.0),
             ("2019-06-26", 12900.0),
             ("2019-12-31", 7190.0),
             ("2020-03-12", 4970.0),
             ("2020-12-31", 29000.0),
             ("2021-04-13", 63500.0),
             ("2021-07-20", 29800.0),
+            ("2021-09-30", 43800.0),
+            ("2021-10-20", 65900.0),
             ("2021-11-08", 67500.0),
+            ("2021-11-30", 57000.0),
+            ("2021-12-31", 46300.0),
+            ("2022-03-31", 45500.0),
             ("2022-06-18", 19000.0),
+            ("2022-11-09", 15900.0),
             ("2022-12-31", 16550.0),
+            ("2023-06-15", 25100.0),
+            ("2023-10-16", 28500.0),
             ("2023-12-31", 42300.0),
             ("2024-03-13", 73000.0),
             ("2024-08-05", 54000.0),
@@ -826,7 +847,7 @@ def _log_path(
         start
         + profile.beta * (market - market[0])
         + (_regime(x, drivers) - _regime(x[:1], drivers))
-        + _pinned_noise(x, knots, shocks, _IDIO_PERSISTENCE)
+        + _pinned_noise(x, knots, shocks, _CRYPTO_PERSISTENCE if crypto else _IDIO_PERSISTENCE)
     )
     if pins:
         # Bend the path through the pins with a piecewise-linear drift correction: zero at the
@@ -947,8 +968,6 @@ def _finish_bars(
 
 
 def _build_market(instruments: dict[str, Instrument]) -> SampleMarket:
-    import exchange_calendars as xcals  # slow to import; only needed when generating
-
     calendar = xcals.get_calendar(
         "XNYS", start=HORIZON_START.isoformat(), end=HORIZON_END.isoformat()
     )

@@ -174,7 +174,9 @@ def _yahoo_meta(
         "fiftyTwoWeekLow": round(float((year["low"] * split).min()), 3),
         "regularMarketDayHigh": round(float(last["high"] * last["split_adj"]), 3),
         "regularMarketDayLow": round(float(last["low"] * last["split_adj"]), 3),
-        "regularMarketVolume": int(last["volume"] / last["split_adj"]),
+        "regularMarketVolume": int(
+            last["volume"] * last["close"] if inst.is_crypto else last["volume"] / last["split_adj"]
+        ),
         "longName": inst.name,
         "shortName": inst.name,
     }
@@ -334,10 +336,7 @@ def tiingo_daily(
     known = market.history(symbol, None, as_of, as_of)
     if known.empty:
         return tiingo_error(404, f"Error: Ticker '{ticker}' not found")
-    if start is None:
-        bars = known.iloc[-1:]
-    else:
-        bars = market.history(symbol, start, end, as_of)
+    bars = known.iloc[-1:] if start is None else market.history(symbol, start, end, as_of)
     split = bars["split_adj"].to_numpy()
     total = bars["total_adj"].to_numpy()
     rows = []

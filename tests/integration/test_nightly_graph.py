@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import dagster as dg
 import pandas as pd
 import pytest
 from dagster_dbt import DbtCliResource
+from requests.adapters import BaseAdapter
 
 from orchestration.calendar import sessions_between
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
@@ -86,7 +88,7 @@ def test_raw_prices_hold_every_session_of_every_instrument(built):
         "from raw.prices_daily"
     ).iloc[0]
     assert counts["n"] == expected_bar_count(START, END)
-    assert counts["symbols"] == 43
+    assert counts["symbols"] == sum(1 for i in default_instruments() if i.listed_on <= END)
     assert counts["mode"] == counts["mode_max"] == "sample"
     assert counts["unarchived"] == 0
     providers = warehouse.query_frame(
@@ -94,7 +96,8 @@ def test_raw_prices_hold_every_session_of_every_instrument(built):
     ).set_index("symbol")["provider"]
     # Each instrument's first provider in the seed served it (sample mode has every key).
     for instrument in default_instruments():
-        assert providers[instrument.symbol] == instrument.provider_order[0]
+        if instrument.listed_on <= END:
+            assert providers[instrument.symbol] == instrument.provider_order[0]
 
 
 def test_the_sample_split_is_a_corporate_action(built):
@@ -123,12 +126,82 @@ def test_sector_rotation_mart_covers_eleven_sectors_on_the_last_day(built):
 def test_rerunning_a_partition_changes_nothing(built, monkeypatch):
     tmp_path, _, warehouse = built
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
-    before = warehouse.query_frame(BUSINESS_CHECKSUM).iloc[0].to_dict()
-    rerun = materialize(tmp_path, date(2024, 6, 3), date(2024, 6, 3), selection=[raw_prices])
-    assert rerun.success
-    after = warehouse.query_frame(BUSINESS_CHECKSUM).iloc[0].to_dict()
-    assert after == before
-    reloaded = warehouse.query_frame(
-        "select count(*) as n from raw.prices_daily where _run_id = ?", [rerun.run_id]
-    )["n"][0]
-    assert reloaded == expected_bar_count(date(2024, 6, 3), date(2024, 6, 3)) == 42  # CRWV not listed yet
+    day = date(2024, 6, 3)
+    bulk_loaded = warehouse.query_frame(
+        "select * exclude (_run_id, _loaded_at, _payload_ref) from raw.prices_daily where date = ? order by symbol",
+        [day],
+    )
+    # WHEN the same daily partition runs twice
+    first = materialize(tmp_path, day, day, selection=[raw_prices])
+    after_first = warehouse.query_frame(BUSINESS_CHECKSUM).iloc[0].to_dict()
+    second = materialize(tmp_path, day, day, selection=[raw_prices])
+    after_second = warehouse.query_frame(BUSINESS_CHECKSUM).iloc[0].to_dict()
+    # THEN the second run changes nothing: same row count, same checksum
+    assert first.success and second.success
+    assert after_second == after_first
+    reloaded = warehouse.query_frame("select count(*) as n from raw.prices_daily where _run_id = ?", [second.run_id])["n"][0]
+    assert reloaded == expected_bar_count(day, day) == 42  # CRWV was not listed yet
+    # AND the day's bars equal those the two-year backfill loaded (only the payload file differs)
+    reloaded_rows = warehouse.query_frame(
+        "select * exclude (_run_id, _loaded_at, _payload_ref) from raw.prices_daily where date = ? order by symbol",
+        [day],
+    )
+    pd.testing.assert_frame_equal(reloaded_rows, bulk_loaded)
+
+
+class CorruptingAdapter(BaseAdapter):
+    """Serves the sample market but swaps SPY's high and low on one day: a bad vendor bar."""
+
+    def __init__(self, inner: BaseAdapter, bad_day: str):
+        super().__init__()
+        self.inner = inner
+        self.bad_day = bad_day
+
+    def send(self, request, **kwargs):
+        response = self.inner.send(request, **kwargs)
+        if "s=spy.us" in request.url:
+            lines = response.content.decode().splitlines()
+            for index, line in enumerate(lines):
+                if line.startswith(self.bad_day):
+                    day, open_, high, low, close, volume = line.split(",")
+                    lines[index] = ",".join([day, open_, low, high, close, volume])
+            response._content = ("\n".join(lines) + "\n").encode()
+        return response
+
+    def close(self):
+        self.inner.close()
+
+
+class CorruptStooqMarketData(MarketDataResource):
+    def http_client(self):
+        client = super().http_client()
+        prefix = self.stooq_base_url.rstrip("/") + "/"
+        client.session.mount(prefix, CorruptingAdapter(client.session.get_adapter(prefix), "2025-01-08"))
+        return client
+
+
+def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, monkeypatch):
+    # GIVEN a copy of the built warehouse and a vendor that sends SPY with high < low one day
+    source_dir, _, _ = built
+    shutil.copy(source_dir / "market.duckdb", tmp_path / "market.duckdb")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
+    warehouse = Warehouse(tmp_path / "market.duckdb")
+    marts_before = warehouse.query_frame(
+        "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
+    ).iloc[0].to_dict()
+    bad_vendor = CorruptStooqMarketData(source_mode="sample", landing_dir=str(tmp_path / "landing"))
+    # WHEN the next days are loaded
+    result = materialize(tmp_path, date(2025, 1, 2), date(2025, 1, 10), market_data=bad_vendor)
+    # THEN the blocking check fails naming the row, dbt never runs, and the marts are as before
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == PRICES_CHECK and not evaluation.passed
+    failures = evaluation.metadata["failures"].value
+    assert "SPY" in failures and "2025-01-08" in failures and "high" in failures
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "raw/prices_daily" in materialized
+    assert not any(key.startswith(("staging/", "intermediate/", "marts/")) for key in materialized)
+    marts_after = warehouse.query_frame(
+        "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
+    ).iloc[0].to_dict()
+    assert marts_after == marts_before
