@@ -19,6 +19,17 @@ from orchestration.sources.universe import default_instruments
 from orchestration.warehouse import Warehouse, WarehouseResource
 
 START, END = date(2023, 1, 1), date(2024, 12, 31)
+EXPECTED_ASSETS = {
+    "raw/prices_daily",
+    "raw/corporate_actions",
+    "staging/stg_prices__daily_bars",
+    "intermediate/int_prices__returns",
+    "marts/fct_sector_rotation_daily",
+    "marts/fct_style_spreads_daily",
+    "marts/fct_theme_rotation_daily",
+    "marts/fct_index_milestones",
+    "marts/fct_risk_appetite_daily",
+}
 BUSINESS_CHECKSUM = """
 select count(*) as row_count,
        sum(hash(symbol, date, provider, open, high, low, close, volume, adj_close,
@@ -38,11 +49,15 @@ def resources(tmp_path, market_data: MarketDataResource | None = None) -> dict:
     }
 
 
-def materialize(tmp_path, start: date, end: date, market_data=None, selection=None) -> dg.ExecuteInProcessResult:
+def materialize(
+    tmp_path, start: date | None, end: date | None, market_data=None, selection=None
+) -> dg.ExecuteInProcessResult:
+    """One in-process run; a date range makes it a single-run backfill of those partitions."""
+    tags = partition_range_tags(start.isoformat(), end.isoformat()) if start and end else {}
     return dg.materialize(
         [raw_prices, dbt_models],
         resources=resources(tmp_path, market_data),
-        tags=partition_range_tags(start.isoformat(), end.isoformat()),
+        tags=tags,
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
         selection=selection,
@@ -51,11 +66,13 @@ def materialize(tmp_path, start: date, end: date, market_data=None, selection=No
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """Two years backfilled in one run, then every dbt model built, as `make demo` does."""
     tmp_path = tmp_path_factory.mktemp("graph")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
-        result = materialize(tmp_path, START, END)
-    return tmp_path, result, Warehouse(tmp_path / "market.duckdb")
+        prices = materialize(tmp_path, START, END, selection=[raw_prices])
+        models = materialize(tmp_path, None, None, selection=[dbt_models])
+    return tmp_path, (prices, models), Warehouse(tmp_path / "market.duckdb")
 
 
 def expected_bar_count(start: date, end: date) -> int:
@@ -72,12 +89,20 @@ def expected_bar_count(start: date, end: date) -> int:
 
 
 def test_the_whole_graph_materializes_and_checks_pass(built):
-    _, result, _ = built
-    assert result.success
-    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert evaluations[PRICES_CHECK] is True
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/prices_daily", "raw/corporate_actions", "marts/fct_sector_rotation_daily"} <= materialized
+    _, (prices, models), _ = built
+    assert prices.success and models.success
+    (evaluation,) = prices.get_asset_check_evaluations()
+    assert evaluation.check_name == PRICES_CHECK and evaluation.passed
+    assert evaluation.metadata["rows_validated"].value == expected_bar_count(START, END)
+    # every dbt test ran as an asset check and passed
+    dbt_checks = models.get_asset_check_evaluations()
+    assert len(dbt_checks) > 50 and all(check.passed for check in dbt_checks)
+    materialized = {
+        e.asset_key.to_user_string()
+        for result in (prices, models)
+        for e in result.get_asset_materialization_events()
+    }
+    assert EXPECTED_ASSETS <= materialized
 
 
 def test_raw_prices_hold_every_session_of_every_instrument(built):
@@ -166,6 +191,7 @@ class CorruptingAdapter(BaseAdapter):
                     day, open_, high, low, close, volume = line.split(",")
                     lines[index] = ",".join([day, open_, low, high, close, volume])
             response._content = ("\n".join(lines) + "\n").encode()
+            response.headers["Content-Length"] = str(len(response._content))
         return response
 
     def close(self):
