@@ -44,7 +44,9 @@ def resources(tmp_path, market_data: MarketDataResource | None = None) -> dict:
         "market_data": market_data
         or MarketDataResource(source_mode="sample", landing_dir=str(tmp_path / "landing")),
         "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
         ),
     }
 
@@ -102,7 +104,7 @@ def test_the_whole_graph_materializes_and_checks_pass(built):
         for result in (prices, models)
         for e in result.get_asset_materialization_events()
     }
-    assert EXPECTED_ASSETS <= materialized
+    assert materialized >= EXPECTED_ASSETS
 
 
 def test_raw_prices_hold_every_session_of_every_instrument(built):
@@ -164,7 +166,9 @@ def test_rerunning_a_partition_changes_nothing(built, monkeypatch):
     # THEN the second run changes nothing: same row count, same checksum
     assert first.success and second.success
     assert after_second == after_first
-    reloaded = warehouse.query_frame("select count(*) as n from raw.prices_daily where _run_id = ?", [second.run_id])["n"][0]
+    reloaded = warehouse.query_frame(
+        "select count(*) as n from raw.prices_daily where _run_id = ?", [second.run_id]
+    )["n"][0]
     assert reloaded == expected_bar_count(day, day) == 42  # CRWV was not listed yet
     # AND the day's bars equal those the two-year backfill loaded (only the payload file differs)
     reloaded_rows = warehouse.query_frame(
@@ -202,7 +206,9 @@ class CorruptStooqMarketData(MarketDataResource):
     def http_client(self):
         client = super().http_client()
         prefix = self.stooq_base_url.rstrip("/") + "/"
-        client.session.mount(prefix, CorruptingAdapter(client.session.get_adapter(prefix), "2025-01-08"))
+        client.session.mount(
+            prefix, CorruptingAdapter(client.session.get_adapter(prefix), "2025-01-08")
+        )
         return client
 
 
@@ -212,9 +218,13 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
     shutil.copy(source_dir / "market.duckdb", tmp_path / "market.duckdb")
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
     warehouse = Warehouse(tmp_path / "market.duckdb")
-    marts_before = warehouse.query_frame(
-        "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
-    ).iloc[0].to_dict()
+    marts_before = (
+        warehouse.query_frame(
+            "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
+        )
+        .iloc[0]
+        .to_dict()
+    )
     bad_vendor = CorruptStooqMarketData(source_mode="sample", landing_dir=str(tmp_path / "landing"))
     # WHEN the next days are loaded
     result = materialize(tmp_path, date(2025, 1, 2), date(2025, 1, 10), market_data=bad_vendor)
@@ -227,7 +237,11 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/prices_daily" in materialized
     assert not any(key.startswith(("staging/", "intermediate/", "marts/")) for key in materialized)
-    marts_after = warehouse.query_frame(
-        "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
-    ).iloc[0].to_dict()
+    marts_after = (
+        warehouse.query_frame(
+            "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
+        )
+        .iloc[0]
+        .to_dict()
+    )
     assert marts_after == marts_before
