@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 
 NEW_YORK = ZoneInfo("America/New_York")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 ENVIRONMENT = {
     "WAREHOUSE_PATH": "/tmp/rotation-warehouse-definitions-test/market.duckdb",
@@ -93,3 +96,12 @@ def test_day_after_a_holiday_covers_the_holiday(defs):
     (request,) = data.run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2025-11-27"
     assert request.tags["dagster/asset_partition_range_end"] == "2025-11-28"
+
+
+def test_instance_settings_limit_the_writer_pool_to_one(tmp_path):
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
