@@ -7,6 +7,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The venv's tools first on PATH: dagster-dbt looks up `dbt` there (e.g. `dagster dev`
+# re-parses the dbt project with it).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # Defaults for every variable the pipeline reads; .env.example documents them. A .env file
 # (optional, never committed) overrides them.
