@@ -7,7 +7,6 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
 from orchestration.defs.prices import (
-    RAW_PRICES_DAILY,
     nightly_partition_range,
     partition_range_tags,
     raw_prices,
@@ -68,4 +67,4 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
 )
 
-__all__ = ["RAW_PRICES_DAILY", "defs"]
+__all__ = ["defs"]

@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
@@ -45,6 +44,8 @@ def main() -> int:
     from orchestration.definitions import defs
 
     started = time.perf_counter()
+    # The Makefile exports WAREHOUSE_PATH; the definitions' resources read the same variable.
+    warehouse = Warehouse(os.environ["WAREHOUSE_PATH"])
     start = date.fromisoformat(os.environ.get("DEMO_START") or DEFAULT_DEMO_START.isoformat())
     start = max(start, FIRST_SESSION)
     end = last_completed_session(utc_now())
@@ -62,7 +63,7 @@ def main() -> int:
     # partitioned, and planning their ~70 dbt-test checks against thousands of daily
     # partitions costs more than the models themselves.
     runs = []
-    log_path = Path(os.environ["WAREHOUSE_PATH"]).parent / "demo.log"
+    log_path = warehouse.path.parent / "demo.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("")
     for label, selection, run_tags in (
@@ -100,7 +101,6 @@ def main() -> int:
         for evaluation in result.get_asset_check_evaluations()
     ]
 
-    warehouse = Warehouse(os.environ["WAREHOUSE_PATH"])
     counts = warehouse.table_row_counts("raw")
     rotation = warehouse.query_frame(ROTATION_SQL)
     marts = warehouse.table_row_counts("marts")

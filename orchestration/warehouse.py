@@ -187,6 +187,17 @@ class Warehouse:
                 connection.unregister("load_scope")
         return LoadResult(table=table.qualified, deleted=int(deleted), inserted=int(inserted))
 
+    def rows_loaded_by_run(
+        self, table: RawTable, run_id: str, *, date_column: str, start: date, end: date
+    ) -> pd.DataFrame:
+        """The rows one run wrote into [start, end]: what its checks validate."""
+        with self.connect() as connection:
+            self.ensure_raw_tables(connection)
+            return connection.execute(
+                f"select * from {table.qualified} where _run_id = ? and {date_column} between ? and ?",
+                [run_id, start, end],
+            ).df()
+
     def query_frame(self, sql: str, parameters: Sequence[object] = ()) -> pd.DataFrame:
         with self.connect() as connection:
             return connection.execute(sql, list(parameters)).df()

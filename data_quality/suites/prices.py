@@ -82,6 +82,8 @@ def session_coverage(
         ],
         columns=["symbol", "date"],
     )
+    # Typed even when empty (a day with nothing settled yet), so the merge keys agree.
+    expected["date"] = pd.to_datetime(expected["date"])
     present = bars[["symbol", "date"]].drop_duplicates().assign(is_present=True)
     present["date"] = pd.to_datetime(present["date"])
     coverage = expected.merge(present, on=["symbol", "date"], how="left")

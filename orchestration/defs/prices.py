@@ -83,10 +83,9 @@ def raw_prices(
     end = min(end, settled)
     instruments = default_instruments()
     mode = market_data.mode()
+    outcomes = []
     if end < start:
-        context.log.info(f"nothing settled yet in {start}..{partition_dates(context)[1]}")
-        result_bars = pd.DataFrame()
-        outcomes = []
+        context.log.info(f"nothing settled yet from {start}; last settled session {settled}")
     else:
         client = market_data.http_client()
         result = fetch_prices(client, instruments, start, end, market_data.price_settings())
@@ -134,11 +133,11 @@ def raw_prices(
             f"{start}..{end}: {bars_load.inserted} bars ({bars_load.deleted} replaced), "
             f"{actions_load.inserted} corporate actions from {client.request_count} requests"
         )
-        result_bars = warehouse.get().query_frame(
-            f"select * from {PRICES_DAILY.qualified} where _run_id = ? and date between ? and ?",
-            [context.run_id, start, end],
-        )
 
+    # Read back what this run wrote (typed as stored; empty but with columns if nothing was due).
+    result_bars = warehouse.get().rows_loaded_by_run(
+        PRICES_DAILY, context.run_id, date_column="date", start=start, end=end
+    )
     providers = pd.Series([o.provider for o in outcomes], dtype="string").value_counts().to_dict()
     yield dg.MaterializeResult(
         asset_key=RAW_PRICES_DAILY,
@@ -154,11 +153,8 @@ def raw_prices(
         asset_key=RAW_CORPORATE_ACTIONS, metadata={"date_range": f"{start}..{end}"}
     )
 
-    nyse_symbols = [
-        i.symbol
-        for i in instruments
-        if not i.is_crypto and i.symbol in {o.symbol for o in outcomes}
-    ]
+    fetched = {o.symbol for o in outcomes}
+    nyse_symbols = [i.symbol for i in instruments if not i.is_crypto and i.symbol in fetched]
     outcome = validate_prices_daily(
         result_bars,
         nyse_symbols=nyse_symbols,
