@@ -23,6 +23,7 @@ export YAHOO_BASE_URL ?= https://query2.finance.yahoo.com
 export TIINGO_BASE_URL ?= https://api.tiingo.com
 export STOOQ_BASE_URL ?= https://stooq.com
 export FRED_BASE_URL ?= https://api.stlouisfed.org
+export FRED_GRAPH_BASE_URL ?= https://fred.stlouisfed.org
 export SEC_BASE_URL ?= https://data.sec.gov
 export TIINGO_API_KEY ?=
 export STOOQ_API_KEY ?=

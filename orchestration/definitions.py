@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
+from orchestration.defs.macro import raw_fred
 from orchestration.defs.prices import (
     nightly_partition_range,
     partition_range_tags,
@@ -17,7 +18,8 @@ from orchestration.warehouse import WarehouseResource
 nightly_job = dg.define_asset_job(
     name="nightly",
     selection=dg.AssetSelection.all(),
-    description="Prices for the settled session(s), then every dbt model and test.",
+    description="Prices for the settled session(s) and FRED macro series, then every dbt "
+    "model and test.",
     executor_def=dg.in_process_executor,
 )
 
@@ -48,8 +50,11 @@ def build_resources() -> dict[str, object]:
             yahoo_base_url=dg.EnvVar("YAHOO_BASE_URL"),
             tiingo_base_url=dg.EnvVar("TIINGO_BASE_URL"),
             stooq_base_url=dg.EnvVar("STOOQ_BASE_URL"),
+            fred_base_url=dg.EnvVar("FRED_BASE_URL"),
+            fred_graph_base_url=dg.EnvVar("FRED_GRAPH_BASE_URL"),
             tiingo_api_key=dg.EnvVar("TIINGO_API_KEY"),
             stooq_api_key=dg.EnvVar("STOOQ_API_KEY"),
+            fred_api_key=dg.EnvVar("FRED_API_KEY"),
         ),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
@@ -60,7 +65,7 @@ def build_resources() -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=[raw_prices, dbt_models],
+    assets=[raw_prices, raw_fred, dbt_models],
     jobs=[nightly_job],
     schedules=[nightly_after_close],
     resources=build_resources(),

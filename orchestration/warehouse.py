@@ -9,7 +9,7 @@ opens its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,7 +83,77 @@ CORPORATE_ACTIONS = RawTable(
     description="Splits and cash dividends by ex-date, as reported by each price provider.",
 )
 
-RAW_TABLES = {table.name: table for table in (PRICES_DAILY, CORPORATE_ACTIONS)}
+FRED_OBSERVATIONS = RawTable(
+    name="fred_observations",
+    columns={
+        "series_id": "VARCHAR NOT NULL",
+        "date": "DATE NOT NULL",
+        "realtime_start": "DATE NOT NULL",
+        "realtime_end": "DATE NOT NULL",
+        "value": "DOUBLE",
+        "raw_value": "VARCHAR NOT NULL",
+        "vintage_mode": "VARCHAR NOT NULL",
+        "fetched_at": "TIMESTAMP NOT NULL",
+    },
+    natural_key=("series_id", "date", "realtime_start"),
+    description="Every FRED vintage: the value of a series for an observation date as published "
+    "from realtime_start through realtime_end ('.' kept in raw_value, NULL in value).",
+)
+
+FRED_SERIES = RawTable(
+    name="fred_series",
+    columns={
+        "series_id": "VARCHAR NOT NULL",
+        "fetched_at": "TIMESTAMP NOT NULL",
+        "fetch_realtime_date": "DATE NOT NULL",
+        "vintage_mode": "VARCHAR NOT NULL",
+        "requested_realtime_start": "DATE NOT NULL",
+        "observations_received": "INTEGER NOT NULL",
+        "title": "VARCHAR",
+        "frequency": "VARCHAR",
+        "frequency_short": "VARCHAR",
+        "units": "VARCHAR",
+        "units_short": "VARCHAR",
+        "seasonal_adjustment": "VARCHAR",
+        "seasonal_adjustment_short": "VARCHAR",
+        "last_updated": "TIMESTAMP",
+        "observation_start": "DATE",
+        "observation_end": "DATE",
+        "popularity": "INTEGER",
+        "notes": "VARCHAR",
+    },
+    natural_key=("series_id", "fetched_at"),
+    description="One row per successful fetch of a FRED series: its metadata as FRED described "
+    "it then (last_updated in UTC) and what was asked for; the next fetch starts from here.",
+)
+
+SEC_FACTS = RawTable(
+    name="sec_facts",
+    columns={
+        "cik": "BIGINT NOT NULL",
+        "entity_name": "VARCHAR",
+        "taxonomy": "VARCHAR NOT NULL",
+        "tag": "VARCHAR NOT NULL",
+        "unit": "VARCHAR NOT NULL",
+        "period_start": "DATE",
+        "period_end": "DATE NOT NULL",
+        "val": "DOUBLE NOT NULL",
+        "accn": "VARCHAR NOT NULL",
+        "fy": "INTEGER",
+        "fp": "VARCHAR",
+        "form": "VARCHAR",
+        "filed": "DATE NOT NULL",
+        "frame": "VARCHAR",
+    },
+    natural_key=("cik", "taxonomy", "tag", "unit", "period_start", "period_end", "accn"),
+    description="XBRL facts from SEC companyfacts for the configured concepts, one row per fact "
+    "per filing that reported it (period_start is NULL for instant facts).",
+)
+
+RAW_TABLES = {
+    table.name: table
+    for table in (PRICES_DAILY, CORPORATE_ACTIONS, FRED_OBSERVATIONS, FRED_SERIES, SEC_FACTS)
+}
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
 
 
@@ -140,28 +210,58 @@ class Warehouse:
         ``scope`` holds the columns that, with the date, delimit what this load owns (e.g.
         symbol and provider); rows outside it are untouched. All in one transaction.
         """
-        missing = [c for c in table.columns if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{table.qualified}: frame lacks columns {missing}")
+        return self.replace_rows(
+            table,
+            frame,
+            scope=scope,
+            where=f"target.{date_column} between ? and ?",
+            parameters=(start, end),
+            stamp=stamp,
+        )
+
+    def replace_rows(
+        self,
+        table: RawTable,
+        rows: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame],
+        *,
+        scope: pd.DataFrame,
+        stamp: LoadStamp,
+        where: str = "true",
+        parameters: Sequence[object] = (),
+    ) -> LoadResult:
+        """Replace the rows of ``table`` that match ``scope`` (and ``where``) in one transaction.
+
+        ``rows`` is the replacement (with a ``payload_ref`` column), or a function that builds
+        it from the rows being replaced, read inside the same transaction (a merge).
+        ``where`` is SQL over the alias ``target`` with ``?`` placeholders for ``parameters``.
+        """
         scope_columns = list(scope.columns)
+        scope_match = " and ".join(f"target.{c} = load_scope.{c}" for c in scope_columns)
+        condition = f"exists (select 1 from load_scope where {scope_match}) and ({where})"
         select_list = ", ".join(
             f"cast(incoming.{name} as {kind.replace(' NOT NULL', '')}) as {name}"
             for name, kind in table.columns.items()
         )
-        scope_match = " and ".join(f"target.{c} = load_scope.{c}" for c in scope_columns)
         with self.connect() as connection:
             self.ensure_raw_tables(connection)
-            connection.register("incoming", frame)
             connection.register("load_scope", scope.drop_duplicates())
             connection.execute("begin transaction")
             try:
+                if callable(rows):
+                    current = connection.execute(
+                        f"select * from {table.qualified} as target where {condition}",
+                        list(parameters),
+                    ).df()
+                    frame = rows(current)
+                else:
+                    frame = rows
+                missing = [c for c in (*table.columns, "payload_ref") if c not in frame.columns]
+                if missing:
+                    raise ValueError(f"{table.qualified}: frame lacks columns {missing}")
+                connection.register("incoming", frame)
                 deleted = connection.execute(
-                    f"""
-                    delete from {table.qualified} as target
-                    using load_scope
-                    where {scope_match} and target.{date_column} between ? and ?
-                    """,
-                    [start, end],
+                    f"delete from {table.qualified} as target where {condition}",
+                    list(parameters),
                 ).fetchone()[0]
                 inserted = connection.execute(
                     f"""
@@ -183,7 +283,6 @@ class Warehouse:
                 connection.execute("rollback")
                 raise
             finally:
-                connection.unregister("incoming")
                 connection.unregister("load_scope")
         return LoadResult(table=table.qualified, deleted=int(deleted), inserted=int(inserted))
 

@@ -6,6 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from orchestration.http import HttpClient, LandingArchive, Redactor, SourcePolicy
+from orchestration.sources import fred
 from orchestration.sources.prices import stooq, tiingo, yahoo
 from orchestration.sources.prices.fetch import PriceProviderSettings
 
@@ -19,6 +20,7 @@ PRICE_POLICIES = (
     SourcePolicy(name="prices_tiingo", requests_per_second=4.0, burst=8),
     SourcePolicy(name="prices_stooq", requests_per_second=1.0, burst=2),
 )
+SOURCE_POLICIES = (*PRICE_POLICIES, fred.FRED_POLICY)
 
 
 class MarketDataResource(dg.ConfigurableResource):
@@ -30,8 +32,13 @@ class MarketDataResource(dg.ConfigurableResource):
     yahoo_base_url: str = yahoo.DEFAULT_BASE_URL
     tiingo_base_url: str = tiingo.DEFAULT_BASE_URL
     stooq_base_url: str = stooq.DEFAULT_BASE_URL
+    fred_base_url: str = fred.DEFAULT_BASE_URL
+    fred_graph_base_url: str = fred.DEFAULT_GRAPH_BASE_URL
     tiingo_api_key: str | None = None
     stooq_api_key: str | None = None
+    fred_api_key: str | None = Field(
+        default=None, description="FRED key; without one only latest values (no vintages)."
+    )
 
     def mode(self) -> str:
         mode = self.source_mode.strip().lower()
@@ -53,21 +60,30 @@ class MarketDataResource(dg.ConfigurableResource):
             stooq_api_key=self._key(self.stooq_api_key),
         )
 
+    def fred_key(self) -> str | None:
+        return self._key(self.fred_api_key)
+
     def http_client(self) -> HttpClient:
         sample = self.mode() == "sample"
         client = HttpClient(
             user_agent=self.http_user_agent,
             archive=LandingArchive(self.landing_dir),
-            redactor=Redactor([self.tiingo_api_key, self.stooq_api_key]),
+            redactor=Redactor([self.tiingo_api_key, self.stooq_api_key, self.fred_api_key]),
             # Rate limits protect remote hosts; the sample market is served in process.
             rate_limits_enabled=not sample,
         )
-        for policy in PRICE_POLICIES:
+        for policy in SOURCE_POLICIES:
             client.register(policy)
         if sample:
             from orchestration.sample.transport import SampleTransport
 
             transport = SampleTransport()
-            for base_url in (self.yahoo_base_url, self.tiingo_base_url, self.stooq_base_url):
+            for base_url in (
+                self.yahoo_base_url,
+                self.tiingo_base_url,
+                self.stooq_base_url,
+                self.fred_base_url,
+                self.fred_graph_base_url,
+            ):
                 client.session.mount(base_url.rstrip("/") + "/", transport)
         return client

@@ -29,7 +29,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from orchestration.sample import wire
+from orchestration.sample import fred, wire
 from orchestration.sample.market import HORIZON_END, SampleMarket, generate_market
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -116,6 +116,13 @@ class SampleTransport(BaseAdapter):
         session = sessions[i - 1].item() if i > 0 else date.min
         return min(session, HORIZON_END), min(crypto_day, HORIZON_END)
 
+    def fred_today(self) -> date:
+        """FRED's real-time date now (St. Louis); a bare ``today`` date is taken as is."""
+        if self._today is not None and not isinstance(self._today, datetime):
+            return self._today
+        instant = self._today if self._today is not None else self._now()
+        return instant.astimezone(fred.CHICAGO).date()
+
     def _as_of(self, symbol: str | None) -> date:
         session, crypto_day = self.cutoffs()
         if symbol is not None and self.market.instruments[symbol].is_crypto:
@@ -138,6 +145,8 @@ class SampleTransport(BaseAdapter):
             return self._tiingo_crypto(query, request)
         if path.rstrip("/") == "/q/d/l":
             return self._stooq(query)
+        if route := fred.ROUTES.get(path.rstrip("/")):
+            return route(query, self.fred_today())
         return _not_found(path)
 
     def _yahoo(self, yahoo_symbol: str, query: dict[str, str]) -> wire.WireResponse:
