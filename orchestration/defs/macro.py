@@ -85,9 +85,7 @@ def load_series(
     now = utc_now()
     key = market_data.fred_key()
     if key is None:
-        fetched = fred.fetch_latest_csv(
-            client, market_data.fred_graph_base_url, series_id, now=now
-        )
+        fetched = fred.fetch_latest_csv(client, market_data.fred_graph_base_url, series_id, now=now)
         action = "latest"
     else:
         metadata = fred.fetch_metadata(client, market_data.fred_base_url, series_id, key)
@@ -208,7 +206,12 @@ def raw_fred(
         try:
             loads.append(
                 load_series(
-                    store, client, market_data, series.series_id, history.get(series.series_id), stamp
+                    store,
+                    client,
+                    market_data,
+                    series.series_id,
+                    history.get(series.series_id),
+                    stamp,
                 )
             )
         except (SourceError, fred.FredError) as exc:
