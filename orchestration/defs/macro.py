@@ -79,10 +79,10 @@ def load_series(
     series_id: str,
     history: FetchHistory | None,
     stamp: LoadStamp,
+    now: datetime,
 ) -> SeriesLoad:
     """Fetch one series (full, incremental, or not at all when FRED says nothing changed) and
     merge it into raw.fred_observations; then record the fetch in raw.fred_series."""
-    now = utc_now()
     key = market_data.fred_key()
     if key is None:
         fetched = fred.fetch_latest_csv(client, market_data.fred_graph_base_url, series_id, now=now)
@@ -212,6 +212,7 @@ def raw_fred(
                     series.series_id,
                     history.get(series.series_id),
                     stamp,
+                    now=utc_now(),
                 )
             )
         except (SourceError, fred.FredError) as exc:

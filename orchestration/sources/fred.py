@@ -367,6 +367,8 @@ def merge_vintages(
     merged = pd.concat(
         [ended[columns], joined[columns], incoming[~at_start][columns]], ignore_index=True
     )
+    for column in ("date", "realtime_start", "realtime_end"):
+        merged[column] = merged[column].astype("datetime64[s]")
     return merged.sort_values(["date", "realtime_start"], ignore_index=True)
 
 
