@@ -28,6 +28,7 @@ export SEC_BASE_URL ?= https://data.sec.gov
 export TIINGO_API_KEY ?=
 export STOOQ_API_KEY ?=
 export FRED_API_KEY ?=
+export SEC_USER_AGENT ?=
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1

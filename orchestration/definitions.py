@@ -5,6 +5,13 @@ from datetime import datetime
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.defs.capex import (
+    RAW_SEC_FACTS,
+    raw_sec_facts,
+    sec_filings_job,
+    sec_new_filings,
+    sec_weekly_refresh,
+)
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
 from orchestration.defs.macro import raw_fred
 from orchestration.defs.prices import (
@@ -17,7 +24,8 @@ from orchestration.warehouse import WarehouseResource
 
 nightly_job = dg.define_asset_job(
     name="nightly",
-    selection=dg.AssetSelection.all(),
+    # Company facts are partitioned by company and refreshed by their own job and sensor.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_SEC_FACTS),
     description="Prices for the settled session(s) and FRED macro series, then every dbt "
     "model and test.",
     executor_def=dg.in_process_executor,
@@ -52,6 +60,8 @@ def build_resources() -> dict[str, object]:
             stooq_base_url=dg.EnvVar("STOOQ_BASE_URL"),
             fred_base_url=dg.EnvVar("FRED_BASE_URL"),
             fred_graph_base_url=dg.EnvVar("FRED_GRAPH_BASE_URL"),
+            sec_base_url=dg.EnvVar("SEC_BASE_URL"),
+            sec_user_agent=dg.EnvVar("SEC_USER_AGENT"),
             tiingo_api_key=dg.EnvVar("TIINGO_API_KEY"),
             stooq_api_key=dg.EnvVar("STOOQ_API_KEY"),
             fred_api_key=dg.EnvVar("FRED_API_KEY"),
@@ -65,9 +75,10 @@ def build_resources() -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=[raw_prices, raw_fred, dbt_models],
-    jobs=[nightly_job],
-    schedules=[nightly_after_close],
+    assets=[raw_prices, raw_fred, raw_sec_facts, dbt_models],
+    jobs=[nightly_job, sec_filings_job],
+    schedules=[nightly_after_close, sec_weekly_refresh],
+    sensors=[sec_new_filings],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

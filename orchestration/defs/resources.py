@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from orchestration.http import HttpClient, LandingArchive, Redactor, SourcePolicy
-from orchestration.sources import fred
+from orchestration.sources import fred, sec
 from orchestration.sources.prices import stooq, tiingo, yahoo
 from orchestration.sources.prices.fetch import PriceProviderSettings
 
@@ -20,7 +20,7 @@ PRICE_POLICIES = (
     SourcePolicy(name="prices_tiingo", requests_per_second=4.0, burst=8),
     SourcePolicy(name="prices_stooq", requests_per_second=1.0, burst=2),
 )
-SOURCE_POLICIES = (*PRICE_POLICIES, fred.FRED_POLICY)
+SOURCE_POLICIES = (*PRICE_POLICIES, fred.FRED_POLICY, sec.SEC_POLICY)
 
 
 class MarketDataResource(dg.ConfigurableResource):
@@ -34,6 +34,11 @@ class MarketDataResource(dg.ConfigurableResource):
     stooq_base_url: str = stooq.DEFAULT_BASE_URL
     fred_base_url: str = fred.DEFAULT_BASE_URL
     fred_graph_base_url: str = fred.DEFAULT_GRAPH_BASE_URL
+    sec_base_url: str = sec.DEFAULT_BASE_URL
+    sec_user_agent: str | None = Field(
+        default=None,
+        description="SEC requires a User-Agent naming the app and a contact email (live mode).",
+    )
     tiingo_api_key: str | None = None
     stooq_api_key: str | None = None
     fred_api_key: str | None = Field(
@@ -63,6 +68,10 @@ class MarketDataResource(dg.ConfigurableResource):
     def fred_key(self) -> str | None:
         return self._key(self.fred_api_key)
 
+    def sec_agent(self) -> str:
+        """The User-Agent for SEC requests; a clear error in live mode without a contact."""
+        return sec.sec_user_agent(self.sec_user_agent, live=self.mode() == "live")
+
     def http_client(self) -> HttpClient:
         sample = self.mode() == "sample"
         client = HttpClient(
@@ -84,6 +93,7 @@ class MarketDataResource(dg.ConfigurableResource):
                 self.stooq_base_url,
                 self.fred_base_url,
                 self.fred_graph_base_url,
+                self.sec_base_url,
             ):
                 client.session.mount(base_url.rstrip("/") + "/", transport)
         return client

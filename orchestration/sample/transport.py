@@ -6,6 +6,10 @@ Mount it on each provider's base URL of the project's real ``requests.Session``:
     session.mount("https://api.tiingo.com/", SampleTransport())
     session.mount("https://stooq.com/", SampleTransport())
 
+It also serves the sample's FRED series (``orchestration.sample.fred``: series metadata,
+observations with real-time windows, fredgraph.csv) and SEC company facts and submissions
+(``orchestration.sample.sec``), each as of the transport's clock.
+
 Routing uses the URL path only (never the host), so any base URL works. The adapter only
 produces bytes: it never retries, validates content or raises for a status; the client's own
 handling of status codes, HTML pages and empty bodies runs exactly as in live mode.
@@ -30,6 +34,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from orchestration.sample import fred, wire
+from orchestration.sample import sec as sample_sec
 from orchestration.sample.market import HORIZON_END, SampleMarket, generate_market
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -116,6 +121,13 @@ class SampleTransport(BaseAdapter):
         session = sessions[i - 1].item() if i > 0 else date.min
         return min(session, HORIZON_END), min(crypto_day, HORIZON_END)
 
+    def local_today(self) -> date:
+        """Today in New York (SEC's day); a bare ``today`` date is taken as is."""
+        if self._today is not None and not isinstance(self._today, datetime):
+            return self._today
+        instant = self._today if self._today is not None else self._now()
+        return instant.astimezone(NEW_YORK).date()
+
     def fred_today(self) -> date:
         """FRED's real-time date now (St. Louis); a bare ``today`` date is taken as is."""
         if self._today is not None and not isinstance(self._today, datetime):
@@ -147,6 +159,8 @@ class SampleTransport(BaseAdapter):
             return self._stooq(query)
         if route := fred.ROUTES.get(path.rstrip("/")):
             return route(query, self.fred_today())
+        if (answer := sample_sec.respond(path, self.local_today())) is not None:
+            return answer
         return _not_found(path)
 
     def _yahoo(self, yahoo_symbol: str, query: dict[str, str]) -> wire.WireResponse:
