@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import dagster as dg
 from pydantic import Field
 
@@ -45,6 +47,12 @@ class MarketDataResource(dg.ConfigurableResource):
         default=None, description="FRED key; without one only latest values (no vintages)."
     )
 
+    sample_as_of: str | None = Field(
+        default=None,
+        description="Sample mode only: pin the sample market's clock to this ISO date or "
+        "datetime (reproducible runs); default is the real clock.",
+    )
+
     def mode(self) -> str:
         mode = self.source_mode.strip().lower()
         if mode not in SOURCE_MODES:
@@ -68,6 +76,17 @@ class MarketDataResource(dg.ConfigurableResource):
     def fred_key(self) -> str | None:
         return self._key(self.fred_api_key)
 
+    def _sample_clock(self) -> date | datetime | None:
+        if not self.sample_as_of:
+            return None
+        value = self.sample_as_of.strip()
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        instant = datetime.fromisoformat(value)
+        if instant.tzinfo is None:
+            raise ValueError(f"sample_as_of {value!r} needs a UTC offset")
+        return instant
+
     def sec_agent(self) -> str:
         """The User-Agent for SEC requests; a clear error in live mode without a contact."""
         return sec.sec_user_agent(self.sec_user_agent, live=self.mode() == "live")
@@ -86,7 +105,7 @@ class MarketDataResource(dg.ConfigurableResource):
         if sample:
             from orchestration.sample.transport import SampleTransport
 
-            transport = SampleTransport()
+            transport = SampleTransport(self._sample_clock())
             for base_url in (
                 self.yahoo_base_url,
                 self.tiingo_base_url,
