@@ -1,7 +1,9 @@
 """`make demo`: build the whole warehouse from the offline sample market and summarise it.
 
-Runs the same nightly job the schedule runs, over every daily partition from DEMO_START to the
-last settled session, as one run (the prices asset backfills in a single step).
+Runs the jobs the schedules run: the nightly job over every daily partition from DEMO_START to
+the last settled session as one run (the prices asset backfills in a single step), the SEC
+filings job for every company as one run, then the nightly job's unpartitioned part (FRED and
+every dbt model).
 
 Why not always from 2005: Dagster records two events per asset per daily partition, and that
 bookkeeping, not the data work, dominates a twenty-year range (see the README for figures).
@@ -20,6 +22,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.calendar import FIRST_SESSION, last_completed_session
+from orchestration.defs.capex import all_companies_tags
 from orchestration.defs.prices import partition_range_tags
 from orchestration.warehouse import Warehouse, utc_now
 
@@ -55,22 +58,33 @@ def main() -> int:
     instance = dg.DagsterInstance.ephemeral()
     mode = os.environ.get("SOURCE_MODE", "sample")
     print(f"Building the warehouse from {start} to {end} in {mode} mode ...", flush=True)
-    job = defs.resolve_job_def("nightly")
+    nightly = defs.resolve_job_def("nightly")
+    filings = defs.resolve_job_def("sec_filings")
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    partitioned = [key for key in keys if graph.get(key).partitions_def is not None]
-    unpartitioned = [key for key in keys if graph.get(key).partitions_def is None]
-    # Two runs of the nightly job, as a backfill then a build: the dbt models are not
-    # partitioned, and planning their dbt-test checks against thousands of daily partitions
-    # costs more than the models themselves. The second run loads the unpartitioned sources
-    # (FRED) and then builds every model.
+    by_partitions: dict[str, list[dg.AssetKey]] = {"daily": [], "company": [], "none": []}
+    for key in keys:
+        partitions = graph.get(key).partitions_def
+        kind = (
+            "none"
+            if partitions is None
+            else "daily"
+            if isinstance(partitions, dg.TimeWindowPartitionsDefinition)
+            else "company"
+        )
+        by_partitions[kind].append(key)
+    # Three runs, as backfills then a build: daily prices over the whole window in one run,
+    # every company's SEC facts in one run, then FRED and every dbt model. The dbt models are
+    # not partitioned, and planning their dbt-test checks against thousands of daily
+    # partitions costs more than the models themselves.
     runs = []
     log_path = warehouse.path.parent / "demo.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("")
-    for label, selection, run_tags in (
-        ("prices", partitioned, tags),
-        ("macro+dbt", unpartitioned, {}),
+    for label, job, selection, run_tags in (
+        ("prices", nightly, by_partitions["daily"], tags),
+        ("sec", filings, by_partitions["company"], all_companies_tags()),
+        ("macro+dbt", nightly, by_partitions["none"], {}),
     ):
         run_started = time.perf_counter()
         print(f"  {label} ...", flush=True)
