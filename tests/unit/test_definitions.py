@@ -37,6 +37,14 @@ EXPECTED_ASSETS = {
     "marts/fct_theme_rotation_daily",
     "marts/fct_index_milestones",
     "marts/fct_risk_appetite_daily",
+    "raw/fred_observations",
+    "raw/fred_series",
+    "marts/fct_macro_observations_asof",
+    "marts/fct_macro_monthly",
+    "marts/fct_macro_regime_daily",
+    "raw/sec_facts",
+    "marts/fct_capex_quarterly",
+    "marts/fct_hyperscaler_capex",
 }
 
 
@@ -57,16 +65,38 @@ def test_definitions_load_with_one_connected_graph(defs):
     # The dbt source for raw.prices_daily IS the Dagster raw asset: lineage is one graph.
     staging = graph.get(dg.AssetKey(["staging", "stg_prices__daily_bars"]))
     assert dg.AssetKey(["raw", "prices_daily"]) in staging.parent_keys
+    for raw, staged in (
+        ("fred_observations", "stg_fred__observations"),
+        ("sec_facts", "stg_sec__facts"),
+    ):
+        assert dg.AssetKey(["raw", raw]) in graph.get(dg.AssetKey(["staging", staged])).parent_keys
     groups = {graph.get(dg.AssetKey(k.split("/"))).group_name for k in EXPECTED_ASSETS}
-    assert groups == {"raw_prices", "universe", "staging", "marts"}
+    assert groups == {"raw_prices", "raw_macro", "raw_filings", "universe", "staging", "marts"}
+
+
+def test_jobs_split_daily_loads_from_company_filings(defs):
+    nightly = {
+        k.to_user_string() for k in defs.resolve_job_def("nightly").asset_layer.selected_asset_keys
+    }
+    filings = {
+        k.to_user_string()
+        for k in defs.resolve_job_def("sec_filings").asset_layer.selected_asset_keys
+    }
+    assert {"raw/prices_daily", "raw/fred_observations", "marts/fct_macro_monthly"} <= nightly
+    assert "raw/sec_facts" not in nightly  # partitioned by company: its own job
+    assert {"raw/sec_facts", "marts/fct_capex_quarterly", "marts/fct_hyperscaler_capex"} <= filings
+    assert "raw/prices_daily" not in filings
+    assert defs.resolve_sensor_def("sec_new_filings").job_name == "sec_filings"
 
 
 def test_every_writer_shares_one_pool(defs):
+    from orchestration.defs.capex import raw_sec_facts
     from orchestration.defs.dbt import dbt_models
+    from orchestration.defs.macro import raw_fred
     from orchestration.defs.prices import WRITER_POOL, raw_prices
 
-    assert raw_prices.op.pool == WRITER_POOL
-    assert dbt_models.op.pool == WRITER_POOL
+    for writer in (raw_prices, raw_fred, raw_sec_facts, dbt_models):
+        assert writer.op.pool == WRITER_POOL
 
 
 def evaluate(defs, when: datetime):
