@@ -150,9 +150,52 @@ SEC_FACTS = RawTable(
     "per filing that reported it (period_start is NULL for instant facts).",
 )
 
+EARNINGS_ESTIMATES = RawTable(
+    name="earnings_estimates",
+    columns={
+        "as_of_date": "DATE NOT NULL",
+        "entity_type": "VARCHAR NOT NULL",
+        "entity_id": "VARCHAR NOT NULL",
+        "fiscal_period": "VARCHAR NOT NULL",
+        "period_end": "DATE",
+        "metric": "VARCHAR NOT NULL",
+        "estimate_mean": "DOUBLE",
+        "estimate_median": "DOUBLE",
+        "estimate_high": "DOUBLE",
+        "estimate_low": "DOUBLE",
+        "n_estimates": "INTEGER",
+        "actual_prior_period": "DOUBLE",
+        "growth_yoy": "DOUBLE",
+        "aggregation": "VARCHAR",
+        "currency": "VARCHAR",
+        "source": "VARCHAR NOT NULL",
+        "period_code": "VARCHAR",
+        "estimate_7d_ago": "DOUBLE",
+        "estimate_30d_ago": "DOUBLE",
+        "estimate_60d_ago": "DOUBLE",
+        "estimate_90d_ago": "DOUBLE",
+        "revisions_up_7d": "INTEGER",
+        "revisions_up_30d": "INTEGER",
+        "revisions_down_7d": "INTEGER",
+        "revisions_down_30d": "INTEGER",
+        "file_name": "VARCHAR",
+        "file_sha256": "VARCHAR",
+    },
+    natural_key=("as_of_date", "entity_id", "fiscal_period", "metric", "source"),
+    description="Earnings and revenue estimate snapshots, one row per as-of date, entity, "
+    "fiscal period, metric and source; every snapshot kept so revisions can be measured.",
+)
+
 RAW_TABLES = {
     table.name: table
-    for table in (PRICES_DAILY, CORPORATE_ACTIONS, FRED_OBSERVATIONS, FRED_SERIES, SEC_FACTS)
+    for table in (
+        PRICES_DAILY,
+        CORPORATE_ACTIONS,
+        FRED_OBSERVATIONS,
+        FRED_SERIES,
+        SEC_FACTS,
+        EARNINGS_ESTIMATES,
+    )
 }
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
 
