@@ -1,3 +1,5 @@
+-- Reported in Dagster as a check on fct_macro_regime_daily (it also reads the as-of mart).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_macro_regime_daily'}}}) }}
 -- No look-ahead in fct_macro_regime_daily: each input value equals the value of its
 -- observation in the vintage covering trade_date (macro_value_as_of), so it was published on
 -- or before that day. Returns offending rows.
