@@ -186,6 +186,48 @@ EARNINGS_ESTIMATES = RawTable(
     "fiscal period, metric and source; every snapshot kept so revisions can be measured.",
 )
 
+INDEX_MEMBERSHIP = RawTable(
+    name="index_membership",
+    columns={
+        "index_id": "VARCHAR NOT NULL",
+        "symbol": "VARCHAR NOT NULL",
+        "start_date": "DATE NOT NULL",
+        "end_date": "DATE",
+        "security_name": "VARCHAR",
+        "gics_sector": "VARCHAR",
+        "gics_sub_industry": "VARCHAR",
+        "cik": "BIGINT",
+        "source": "VARCHAR NOT NULL",
+    },
+    natural_key=("index_id", "symbol", "start_date"),
+    description="Point-in-time index membership spells: a symbol is a member of the index from "
+    "start_date through end_date (NULL = still a member).",
+)
+
+INDEX_HOLDINGS = RawTable(
+    name="index_holdings",
+    columns={
+        "as_of_date": "DATE NOT NULL",
+        "fund": "VARCHAR NOT NULL",
+        "index_id": "VARCHAR NOT NULL",
+        "symbol": "VARCHAR NOT NULL",
+        "security_name": "VARCHAR",
+        "gics_sector": "VARCHAR",
+        "asset_class": "VARCHAR",
+        "market_value": "DOUBLE",
+        "weight_pct": "DOUBLE",
+        "notional_value": "DOUBLE",
+        "quantity": "DOUBLE",
+        "price": "DOUBLE",
+        "location": "VARCHAR",
+        "exchange": "VARCHAR",
+        "currency": "VARCHAR",
+    },
+    natural_key=("as_of_date", "fund", "symbol"),
+    description="Dated ETF holdings snapshots (e.g. iShares IWM for the Russell 2000): equity "
+    "members with their weights on the as-of date.",
+)
+
 RAW_TABLES = {
     table.name: table
     for table in (
@@ -195,6 +237,8 @@ RAW_TABLES = {
         FRED_SERIES,
         SEC_FACTS,
         EARNINGS_ESTIMATES,
+        INDEX_MEMBERSHIP,
+        INDEX_HOLDINGS,
     )
 }
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
