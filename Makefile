@@ -29,6 +29,7 @@ export TIINGO_API_KEY ?=
 export STOOQ_API_KEY ?=
 export FRED_API_KEY ?=
 export SEC_USER_AGENT ?=
+export ESTIMATES_DROP_DIR ?= $(CURDIR)/warehouse/drops/estimates
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1

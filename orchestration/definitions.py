@@ -13,6 +13,11 @@ from orchestration.defs.capex import (
     sec_weekly_refresh,
 )
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
+from orchestration.defs.estimates import (
+    estimate_file_drops,
+    estimate_files_job,
+    raw_earnings_estimates,
+)
 from orchestration.defs.macro import raw_fred
 from orchestration.defs.prices import (
     nightly_partition_range,
@@ -26,8 +31,8 @@ nightly_job = dg.define_asset_job(
     name="nightly",
     # Company facts are partitioned by company and refreshed by their own job and sensor.
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_SEC_FACTS),
-    description="Prices for the settled session(s) and FRED macro series, then every dbt "
-    "model and test.",
+    description="Prices for the settled session(s), FRED macro series and Yahoo earnings "
+    "estimates, then every dbt model and test.",
     executor_def=dg.in_process_executor,
 )
 
@@ -62,6 +67,7 @@ def build_resources() -> dict[str, object]:
             fred_graph_base_url=dg.EnvVar("FRED_GRAPH_BASE_URL"),
             sec_base_url=dg.EnvVar("SEC_BASE_URL"),
             sec_user_agent=dg.EnvVar("SEC_USER_AGENT"),
+            estimates_drop_dir=dg.EnvVar("ESTIMATES_DROP_DIR"),
             tiingo_api_key=dg.EnvVar("TIINGO_API_KEY"),
             stooq_api_key=dg.EnvVar("STOOQ_API_KEY"),
             fred_api_key=dg.EnvVar("FRED_API_KEY"),
@@ -75,10 +81,10 @@ def build_resources() -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=[raw_prices, raw_fred, raw_sec_facts, dbt_models],
-    jobs=[nightly_job, sec_filings_job],
+    assets=[raw_prices, raw_fred, raw_sec_facts, raw_earnings_estimates, dbt_models],
+    jobs=[nightly_job, sec_filings_job, estimate_files_job],
     schedules=[nightly_after_close, sec_weekly_refresh],
-    sensors=[sec_new_filings],
+    sensors=[sec_new_filings, estimate_file_drops],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -8,7 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from orchestration.http import HttpClient, LandingArchive, Redactor, SourcePolicy
-from orchestration.sources import fred, sec
+from orchestration.sources import estimates, fred, sec
 from orchestration.sources.prices import stooq, tiingo, yahoo
 from orchestration.sources.prices.fetch import PriceProviderSettings
 
@@ -22,7 +22,12 @@ PRICE_POLICIES = (
     SourcePolicy(name="prices_tiingo", requests_per_second=4.0, burst=8),
     SourcePolicy(name="prices_stooq", requests_per_second=1.0, burst=2),
 )
-SOURCE_POLICIES = (*PRICE_POLICIES, fred.FRED_POLICY, sec.SEC_POLICY)
+SOURCE_POLICIES = (
+    *PRICE_POLICIES,
+    fred.FRED_POLICY,
+    sec.SEC_POLICY,
+    estimates.YAHOO_ESTIMATES_POLICY,
+)
 
 
 class MarketDataResource(dg.ConfigurableResource):
@@ -37,6 +42,11 @@ class MarketDataResource(dg.ConfigurableResource):
     fred_base_url: str = fred.DEFAULT_BASE_URL
     fred_graph_base_url: str = fred.DEFAULT_GRAPH_BASE_URL
     sec_base_url: str = sec.DEFAULT_BASE_URL
+    yahoo_cookie_url: str = estimates.COOKIE_URL
+    estimates_drop_dir: str = Field(
+        default=str(estimates.DEFAULT_DROP_DIR),
+        description="Folder the estimates vendor drops CSV files into (quarantine/ inside).",
+    )
     sec_user_agent: str | None = Field(
         default=None,
         description="SEC requires a User-Agent naming the app and a contact email (live mode).",
@@ -113,6 +123,7 @@ class MarketDataResource(dg.ConfigurableResource):
                 self.fred_base_url,
                 self.fred_graph_base_url,
                 self.sec_base_url,
+                self.yahoo_cookie_url,
             ):
                 client.session.mount(base_url.rstrip("/") + "/", transport)
         return client

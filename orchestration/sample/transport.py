@@ -6,7 +6,8 @@ Mount it on each provider's base URL of the project's real ``requests.Session``:
     session.mount("https://api.tiingo.com/", SampleTransport())
     session.mount("https://stooq.com/", SampleTransport())
 
-It also serves the sample's FRED series (``orchestration.sample.fred``: series metadata,
+It also serves the sample's Yahoo estimates (cookie, crumb and quoteSummary,
+``orchestration.sample.estimates``), its FRED series (``orchestration.sample.fred``: series metadata,
 observations with real-time windows, fredgraph.csv) and SEC company facts and submissions
 (``orchestration.sample.sec``), each as of the transport's clock.
 
@@ -33,6 +34,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from orchestration.sample import estimates as sample_estimates
 from orchestration.sample import fred, wire
 from orchestration.sample import sec as sample_sec
 from orchestration.sample.market import HORIZON_END, SampleMarket, generate_market
@@ -161,6 +163,11 @@ class SampleTransport(BaseAdapter):
             return route(query, self.fred_today())
         if (answer := sample_sec.respond(path, self.local_today())) is not None:
             return answer
+        headers = dict(request.headers or {})
+        if (
+            answer := sample_estimates.respond(path, query, headers, self.local_today())
+        ) is not None:
+            return answer
         return _not_found(path)
 
     def _yahoo(self, yahoo_symbol: str, query: dict[str, str]) -> wire.WireResponse:
@@ -234,6 +241,9 @@ class SampleTransport(BaseAdapter):
         response.headers = CaseInsensitiveDict(
             {"Content-Type": answer.content_type, "Content-Length": str(len(answer.body))}
         )
+        # Extra headers some answers carry (e.g. the Yahoo cookie endpoint's Set-Cookie).
+        for name, value in getattr(answer, "headers", ()):
+            response.headers[name] = value
         response._content = answer.body
         response._content_consumed = True
         response.raw = io.BytesIO(answer.body)
