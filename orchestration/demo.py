@@ -18,12 +18,15 @@ import os
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.calendar import FIRST_SESSION, last_completed_session
+from orchestration.calendar import FIRST_SESSION, NEW_YORK, last_completed_session
 from orchestration.defs.capex import all_companies_tags
+from orchestration.defs.estimates import RAW_EARNINGS_ESTIMATES
 from orchestration.defs.prices import partition_range_tags
+from orchestration.sample.estimates import write_drop_files
 from orchestration.warehouse import Warehouse, utc_now
 
 DEFAULT_DEMO_START = date(2022, 1, 3)
@@ -43,6 +46,16 @@ order by rs_ratio desc
 """
 
 
+def quarantine_reports(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Report paths of vendor files a failed estimates run quarantined (empty otherwise)."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            failure = event.step_failure_data.user_failure_data
+            if failure is not None and "reports" in failure.metadata:
+                return list(failure.metadata["reports"].value)
+    return []
+
+
 def main() -> int:
     from orchestration.definitions import defs
 
@@ -60,6 +73,7 @@ def main() -> int:
     print(f"Building the warehouse from {start} to {end} in {mode} mode ...", flush=True)
     nightly = defs.resolve_job_def("nightly")
     filings = defs.resolve_job_def("sec_filings")
+    estimate_files = defs.resolve_job_def("estimate_files")
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     by_partitions: dict[str, list[dg.AssetKey]] = {"daily": [], "company": [], "none": []}
@@ -73,19 +87,40 @@ def main() -> int:
             else "company"
         )
         by_partitions[kind].append(key)
-    # Three runs, as backfills then a build: daily prices over the whole window in one run,
-    # every company's SEC facts in one run, then FRED and every dbt model. The dbt models are
-    # not partitioned, and planning their dbt-test checks against thousands of daily
-    # partitions costs more than the models themselves.
+    # Runs, as backfills then a build: daily prices over the whole window in one run, every
+    # company's SEC facts in one run, each vendor estimates file the sensor finds in its own
+    # run (as the sensor would request them), then FRED, Yahoo estimates and every dbt model.
+    # The dbt models are not partitioned, and planning their dbt-test checks against thousands
+    # of daily partitions costs more than the models themselves.
+    plan = [
+        ("prices", nightly, by_partitions["daily"], tags, None),
+        ("sec", filings, by_partitions["company"], all_companies_tags(), None),
+    ]
+    drop_dir = Path(os.environ["ESTIMATES_DROP_DIR"])
+    if mode == "sample":
+        write_drop_files(drop_dir, today=utc_now().astimezone(NEW_YORK).date())
+    sensor = defs.resolve_sensor_def("estimate_file_drops")
+    with dg.build_sensor_context(
+        instance=instance, resources={"market_data": defs.resources["market_data"]}
+    ) as context:
+        evaluation = sensor(context)
+    for request in getattr(evaluation, "run_requests", None) or []:
+        plan.append(
+            (
+                f"estimates {request.tags['estimates/file']}",
+                estimate_files,
+                [RAW_EARNINGS_ESTIMATES],
+                request.tags,
+                request.run_config,
+            )
+        )
+    plan.append(("macro+dbt", nightly, by_partitions["none"], {}, None))
     runs = []
+    quarantined: list[str] = []
     log_path = warehouse.path.parent / "demo.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("")
-    for label, job, selection, run_tags in (
-        ("prices", nightly, by_partitions["daily"], tags),
-        ("sec", filings, by_partitions["company"], all_companies_tags()),
-        ("macro+dbt", nightly, by_partitions["none"], {}),
-    ):
+    for label, job, selection, run_tags, run_config in plan:
         run_started = time.perf_counter()
         print(f"  {label} ...", flush=True)
         # Dagster's and dbt's own logs go to a file; the terminal gets the summary.
@@ -95,21 +130,30 @@ def main() -> int:
             contextlib.redirect_stderr(log_file),
         ):
             result = job.execute_in_process(
-                instance=instance, tags=run_tags, asset_selection=selection, raise_on_error=False
+                instance=instance,
+                tags=run_tags,
+                asset_selection=selection,
+                run_config=run_config,
+                raise_on_error=False,
             )
         runs.append((label, result, time.perf_counter() - run_started))
-        if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure:
-                    message = event.step_failure_data.error.message.strip()
-                    print(f"FAILED step {event.step_key}: {message}")
-            for evaluation in result.get_asset_check_evaluations():
-                if not evaluation.passed:
-                    print(f"FAILED check {evaluation.check_name}: {evaluation.description}")
-            print(
-                f"{label} run {result.run_id} failed; nothing downstream of it ran. Log: {log_path}"
-            )
-            return 1
+        if result.success:
+            continue
+        reports = quarantine_reports(result)
+        if reports:
+            # A malformed vendor file fails its own run, by design; the others go on.
+            quarantined += reports
+            print(f"    quarantined, nothing loaded: {', '.join(reports)}")
+            continue
+        for event in result.all_events:
+            if event.is_step_failure:
+                message = event.step_failure_data.error.message.strip()
+                print(f"FAILED step {event.step_key}: {message}")
+        for check in result.get_asset_check_evaluations():
+            if not check.passed:
+                print(f"FAILED check {check.check_name}: {check.description}")
+        print(f"{label} run {result.run_id} failed; nothing downstream of it ran. Log: {log_path}")
+        return 1
     elapsed = time.perf_counter() - started
     checks = [
         (evaluation.check_name, evaluation.passed)
@@ -124,7 +168,8 @@ def main() -> int:
     label = "SYNTHETIC sample data" if mode == "sample" else "live data"
     print(f"Built in {elapsed:.1f}s from {label}:")
     for run_label, result, seconds in runs:
-        print(f"  {run_label:<10} run {result.run_id} {seconds:6.1f}s")
+        status = "ok" if result.success else "failed"
+        print(f"  {run_label:<36} {status:<6} run {result.run_id[:8]} {seconds:6.1f}s")
     passed = sum(1 for _, ok in checks if ok)
     print(
         f"Asset checks: {passed} passed, {len(checks) - passed} failed (Great Expectations and dbt tests)"
@@ -141,6 +186,8 @@ def main() -> int:
         )["d"][0]
         print(f"\nSector rotation on {latest:%Y-%m-%d} (RS vs SPY; returns in %):")
         print(rotation.to_string(index=False))
+    for report in quarantined:
+        print(f"\nQuarantined vendor file (by design, a malformed sample): {report}")
     print(f"\nWarehouse: {warehouse.path}")
     print(f"Landing archive: {os.environ.get('LANDING_DIR')}")
     print(f"Run log: {log_path}")
