@@ -200,8 +200,9 @@ INDEX_MEMBERSHIP = RawTable(
         "source": "VARCHAR NOT NULL",
     },
     natural_key=("index_id", "symbol", "start_date"),
-    description="Point-in-time index membership spells: a symbol is a member of the index from "
-    "start_date through end_date (NULL = still a member).",
+    description="Point-in-time index membership spells: a symbol is a member of the index on "
+    "days in [start_date, end_date): from start_date, no longer on end_date (NULL = still a "
+    "member).",
 )
 
 INDEX_HOLDINGS = RawTable(
