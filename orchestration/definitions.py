@@ -24,15 +24,18 @@ from orchestration.defs.prices import (
     partition_range_tags,
     raw_prices,
 )
+from orchestration.defs.publish import published_marts
 from orchestration.defs.resources import MarketDataResource
+from orchestration.defs.universe import raw_index_membership
 from orchestration.warehouse import WarehouseResource
 
 nightly_job = dg.define_asset_job(
     name="nightly",
     # Company facts are partitioned by company and refreshed by their own job and sensor.
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_SEC_FACTS),
-    description="Prices for the settled session(s), FRED macro series and Yahoo earnings "
-    "estimates, then every dbt model and test.",
+    description="Index membership, then prices for the settled session(s) (the universe and "
+    "every member), FRED macro series and Yahoo earnings estimates, then every dbt model and "
+    "test.",
     executor_def=dg.in_process_executor,
 )
 
@@ -55,7 +58,11 @@ def nightly_after_close(context: dg.ScheduleEvaluationContext):
 
 def build_resources() -> dict[str, object]:
     return {
-        "warehouse": WarehouseResource(path=dg.EnvVar("WAREHOUSE_PATH")),
+        "warehouse": WarehouseResource(
+            path=dg.EnvVar("WAREHOUSE_PATH"),
+            published_path=dg.EnvVar("ANALYTICS_PATH"),
+            parquet_dir=dg.EnvVar("PUBLISHED_PARQUET_DIR"),
+        ),
         "market_data": MarketDataResource(
             source_mode=dg.EnvVar("SOURCE_MODE"),
             landing_dir=dg.EnvVar("LANDING_DIR"),
@@ -81,7 +88,15 @@ def build_resources() -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=[raw_prices, raw_fred, raw_sec_facts, raw_earnings_estimates, dbt_models],
+    assets=[
+        raw_index_membership,
+        raw_prices,
+        raw_fred,
+        raw_sec_facts,
+        raw_earnings_estimates,
+        dbt_models,
+        published_marts,
+    ],
     jobs=[nightly_job, sec_filings_job, estimate_files_job],
     schedules=[nightly_after_close, sec_weekly_refresh],
     sensors=[sec_new_filings, estimate_file_drops],

@@ -26,6 +26,11 @@ from orchestration.calendar import FIRST_SESSION, NEW_YORK, last_completed_sessi
 from orchestration.defs.capex import all_companies_tags
 from orchestration.defs.estimates import RAW_EARNINGS_ESTIMATES
 from orchestration.defs.prices import partition_range_tags
+from orchestration.defs.universe import (
+    RAW_INDEX_HOLDINGS,
+    RAW_INDEX_MEMBERSHIP,
+    raw_index_membership,
+)
 from orchestration.sample.estimates import write_drop_files
 from orchestration.warehouse import Warehouse, utc_now
 
@@ -92,7 +97,17 @@ def main() -> int:
     # run (as the sensor would request them), then FRED, Yahoo estimates and every dbt model.
     # The dbt models are not partitioned, and planning their dbt-test checks against thousands
     # of daily partitions costs more than the models themselves.
+    membership_keys = [RAW_INDEX_MEMBERSHIP, RAW_INDEX_HOLDINGS]
     plan = [
+        # Members first: the prices run fetches every index member's bars too. IWM holdings
+        # snapshots are backfilled for each month end of the window.
+        (
+            "membership",
+            nightly,
+            membership_keys,
+            {},
+            {"ops": {raw_index_membership.op.name: {"config": {"holdings_since": str(start)}}}},
+        ),
         ("prices", nightly, by_partitions["daily"], tags, None),
         ("sec", filings, by_partitions["company"], all_companies_tags(), None),
     ]
@@ -114,7 +129,8 @@ def main() -> int:
                 request.run_config,
             )
         )
-    plan.append(("macro+dbt", nightly, by_partitions["none"], {}, None))
+    rest = [key for key in by_partitions["none"] if key not in membership_keys]
+    plan.append(("macro+dbt", nightly, rest, {}, None))
     runs = []
     quarantined: list[str] = []
     log_path = warehouse.path.parent / "demo.log"
@@ -188,10 +204,15 @@ def main() -> int:
         print(rotation.to_string(index=False))
     for report in quarantined:
         print(f"\nQuarantined vendor file (by design, a malformed sample): {report}")
-    print(f"\nWarehouse: {warehouse.path}")
+    print(f"\nWarehouse (the pipeline's working file): {warehouse.path}")
+    print(f"Published for analysts and BI tools (read-only): {os.environ.get('ANALYTICS_PATH')}")
+    print(f"Published Parquet, one file per mart: {os.environ.get('PUBLISHED_PARQUET_DIR')}")
     print(f"Landing archive: {os.environ.get('LANDING_DIR')}")
     print(f"Run log: {log_path}")
-    print("Explore it: `make dev` (Dagster UI) or `duckdb` / any SQL client on the file above.")
+    print(
+        "Explore it: `make dev` (Dagster UI), or any SQL client on the published file, "
+        "read-only (README: Querying the marts)."
+    )
     return 0
 
 

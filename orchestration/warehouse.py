@@ -409,9 +409,18 @@ def utc_now() -> datetime:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB file every asset reads and writes (``WAREHOUSE_PATH``)."""
+    """The DuckDB file every asset reads and writes (``WAREHOUSE_PATH``), and where the finished
+    marts are published for analysts (default: next to it)."""
 
     path: str
+    published_path: str | None = None  # the analysts' database (analytics.duckdb)
+    parquet_dir: str | None = None  # one Parquet file per mart
 
     def get(self) -> Warehouse:
         return Warehouse(self.path)
+
+    def published(self) -> Path:
+        return Path(self.published_path or Path(self.path).parent / "analytics.duckdb")
+
+    def parquet(self) -> Path:
+        return Path(self.parquet_dir or Path(self.path).parent / "published" / "parquet")

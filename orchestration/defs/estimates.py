@@ -186,7 +186,11 @@ estimate_files_job = dg.define_asset_job(
 
 
 def file_run_config(files: dict[str, str]) -> dict:
-    return {"ops": {raw_earnings_estimates.op.name: {"config": {"drop_files": files, "fetch_yahoo": False}}}}
+    return {
+        "ops": {
+            raw_earnings_estimates.op.name: {"config": {"drop_files": files, "fetch_yahoo": False}}
+        }
+    }
 
 
 @dg.sensor(

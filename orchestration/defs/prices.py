@@ -15,18 +15,24 @@ from orchestration.calendar import (
     sessions_between,
 )
 from orchestration.defs.resources import MarketDataResource
+from orchestration.sources.membership import member_instruments
 from orchestration.sources.prices.fetch import fetch_prices
-from orchestration.sources.universe import default_instruments
+from orchestration.sources.universe import Instrument, default_instruments
 from orchestration.warehouse import (
     CORPORATE_ACTIONS,
+    INDEX_HOLDINGS,
+    INDEX_MEMBERSHIP,
     PRICES_DAILY,
     LoadStamp,
+    Warehouse,
     WarehouseResource,
     utc_now,
 )
 
 RAW_PRICES_DAILY = dg.AssetKey(["raw", "prices_daily"])
 RAW_CORPORATE_ACTIONS = dg.AssetKey(["raw", "corporate_actions"])
+# Index members' bars are loaded with the universe's: prices wait for the membership load.
+MEMBERSHIP_KEYS = (dg.AssetKey(["raw", "index_membership"]), dg.AssetKey(["raw", "index_holdings"]))
 PRICES_CHECK = "prices_daily_expectations"
 WRITER_POOL = "duckdb_writer"
 MAX_RUN_RETRIES = 3
@@ -51,6 +57,7 @@ def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
             group_name="raw_prices",
             kinds={"duckdb", "python"},
             metadata={"natural_key": list(PRICES_DAILY.natural_key)},
+            deps=list(MEMBERSHIP_KEYS),
         ),
         dg.AssetSpec(
             RAW_CORPORATE_ACTIONS,
@@ -76,12 +83,15 @@ def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
 def raw_prices(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, market_data: MarketDataResource
 ):
-    """Fetch every instrument's bars for the partition range (one request per instrument) and
-    replace that range in raw.prices_daily and raw.corporate_actions in one transaction each."""
+    """Fetch every instrument's bars for the partition range (one request per instrument: the
+    seed's universe and every index member of the range) and replace that range in
+    raw.prices_daily and raw.corporate_actions in one transaction each."""
     start, end = partition_dates(context)
     settled = last_completed_session(utc_now())
     end = min(end, settled)
-    instruments = default_instruments()
+    core = default_instruments()
+    members = index_members(warehouse.get(), start, max(start, end), {i.symbol for i in core})
+    instruments = [*core, *members]
     mode = market_data.mode()
     outcomes = []
     if end < start:
@@ -90,7 +100,13 @@ def raw_prices(
         client = market_data.http_client()
         result = fetch_prices(client, instruments, start, end, market_data.price_settings())
         outcomes = result.outcomes
-        failures = result.failures
+        member_symbols = {i.symbol for i in members}
+        # An index member without bars (e.g. delisted after an acquisition) is reported and
+        # left to the breadth coverage figures; the seed's universe must load whole.
+        failures = [o for o in result.failures if o.symbol not in member_symbols]
+        missing_members = [o for o in result.failures if o.symbol in member_symbols]
+        for outcome in missing_members:
+            context.log.warning(f"no bars for index member {outcome.symbol}: {outcome.errors}")
         if failures:
             described = "; ".join(f"{o.symbol}: {' | '.join(o.errors)}" for o in failures)
             if all(o.transient for o in failures) and context.retry_number < MAX_RUN_RETRIES:
@@ -107,7 +123,7 @@ def raw_prices(
             source="prices", source_mode=mode, run_id=context.run_id, loaded_at=utc_now()
         )
         scope = pd.DataFrame(
-            [(o.symbol, o.provider) for o in outcomes],
+            [(o.symbol, o.provider) for o in outcomes if not o.failed],
             columns=["symbol", "provider"],
             dtype="string",
         )
@@ -138,12 +154,17 @@ def raw_prices(
     result_bars = warehouse.get().rows_loaded_by_run(
         PRICES_DAILY, context.run_id, date_column="date", start=start, end=end
     )
-    providers = pd.Series([o.provider for o in outcomes], dtype="string").value_counts().to_dict()
+    providers = (
+        pd.Series([o.provider for o in outcomes if not o.failed], dtype="string")
+        .value_counts()
+        .to_dict()
+    )
     yield dg.MaterializeResult(
         asset_key=RAW_PRICES_DAILY,
         metadata={
             "rows_loaded": dg.MetadataValue.int(len(result_bars)),
             "symbols": dg.MetadataValue.int(len(outcomes)),
+            "index_members": dg.MetadataValue.int(len(members)),
             "date_range": f"{start}..{end}",
             "providers_used": dg.MetadataValue.json({str(k): int(v) for k, v in providers.items()}),
             "source_mode": mode,
@@ -153,13 +174,14 @@ def raw_prices(
         asset_key=RAW_CORPORATE_ACTIONS, metadata={"date_range": f"{start}..{end}"}
     )
 
-    fetched = {o.symbol for o in outcomes}
-    nyse_symbols = [i.symbol for i in instruments if not i.is_crypto and i.symbol in fetched]
+    fetched = {o.symbol for o in outcomes if not o.failed}
+    # Session coverage is required of the seed's universe; members' coverage is a breadth figure.
+    nyse_symbols = [i.symbol for i in core if not i.is_crypto and i.symbol in fetched]
     outcome = validate_prices_daily(
         result_bars,
         nyse_symbols=nyse_symbols,
         sessions=sessions_between(start, end) if end >= start else [],
-        listed_on={i.symbol: i.listed_on for i in instruments},
+        listed_on={i.symbol: i.listed_on for i in core},
     )
     yield dg.AssetCheckResult(
         check_name=PRICES_CHECK,
@@ -174,6 +196,18 @@ def raw_prices(
             "failures": dg.MetadataValue.md(outcome.summary()),
         },
     )
+
+
+def index_members(store: Warehouse, start: date, end: date, exclude: set[str]) -> list[Instrument]:
+    """Every symbol that was an index member at some time in [start, end], as instruments."""
+    with store.connect() as connection:
+        store.ensure_raw_tables(connection)
+    spells = store.query_frame(f"select * from {INDEX_MEMBERSHIP.qualified}")
+    holdings = store.query_frame(
+        f"select as_of_date, fund, symbol, security_name, gics_sector from {INDEX_HOLDINGS.qualified}"
+    )
+    found = member_instruments(spells, holdings, (start, end))
+    return [i for i in found if i.symbol not in exclude]
 
 
 def nightly_partition_range(now: datetime) -> tuple[str, str] | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import dagster as dg
 from pydantic import Field
 
 from orchestration.http import HttpClient, LandingArchive, Redactor, SourcePolicy
-from orchestration.sources import estimates, fred, sec
+from orchestration.sources import estimates, fred, membership, sec
 from orchestration.sources.prices import stooq, tiingo, yahoo
 from orchestration.sources.prices.fetch import PriceProviderSettings
 
@@ -27,6 +28,7 @@ SOURCE_POLICIES = (
     fred.FRED_POLICY,
     sec.SEC_POLICY,
     estimates.YAHOO_ESTIMATES_POLICY,
+    membership.MEMBERSHIP_POLICY,
 )
 
 
@@ -43,6 +45,10 @@ class MarketDataResource(dg.ConfigurableResource):
     fred_graph_base_url: str = fred.DEFAULT_GRAPH_BASE_URL
     sec_base_url: str = sec.DEFAULT_BASE_URL
     yahoo_cookie_url: str = estimates.COOKIE_URL
+    sp500_constituents_url: str = membership.DEFAULT_CONSTITUENTS_URL
+    sp500_spells_url: str = membership.DEFAULT_SPELLS_URL
+    sp500_changes_url: str = membership.DEFAULT_CHANGES_URL
+    iwm_holdings_url: str = membership.DEFAULT_IWM_HOLDINGS_URL
     estimates_drop_dir: str = Field(
         default=str(estimates.DEFAULT_DROP_DIR),
         description="Folder the estimates vendor drops CSV files into (quarantine/ inside).",
@@ -124,6 +130,21 @@ class MarketDataResource(dg.ConfigurableResource):
                 self.fred_graph_base_url,
                 self.sec_base_url,
                 self.yahoo_cookie_url,
+                *(
+                    _origin(url)
+                    for url in (
+                        self.sp500_constituents_url,
+                        self.sp500_spells_url,
+                        self.sp500_changes_url,
+                        self.iwm_holdings_url,
+                    )
+                ),
             ):
                 client.session.mount(base_url.rstrip("/") + "/", transport)
         return client
+
+
+def _origin(url: str) -> str:
+    """scheme://host of a URL: where a transport adapter is mounted."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

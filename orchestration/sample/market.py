@@ -662,6 +662,12 @@ class SampleMarket:
     whole horizon (multiply a raw price by ``split_adj_factor`` to make it split-adjusted, by
     ``total_adj_factor`` to make it split- and dividend-adjusted). For history as seen on a given
     day use ``history(..., as_of=...)``: a provider only knows the actions that already happened.
+
+    ``bars`` holds the seed's universe, built eagerly. The simulated index members
+    (``orchestration.sample.membership``) are in ``instruments`` too, but their bars live in
+    ``member_bars``, a lazy mapping that builds a frame on first access; ``frame()`` and
+    ``history()`` serve both. ``market_log`` and ``market_vol`` are the market's log path and
+    daily volatility on every session, which members' paths are built from.
     """
 
     instruments: Mapping[str, Instrument]
@@ -669,9 +675,16 @@ class SampleMarket:
     session_dates: np.ndarray = field(repr=False)  # datetime64[D], every XNYS session
     session_open: np.ndarray = field(repr=False)  # UTC epoch seconds of each session's open
     session_close: np.ndarray = field(repr=False)  # UTC epoch seconds of each session's close
+    market_log: np.ndarray = field(repr=False)  # log close of the market (SPY) on each session
+    market_vol: np.ndarray = field(repr=False)  # the market's daily volatility on each session
+    member_bars: Mapping[str, pd.DataFrame] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
 
     def frame(self, symbol: str) -> pd.DataFrame:
-        return self.bars[symbol]
+        if symbol in self.bars:
+            return self.bars[symbol]
+        return self.member_bars[symbol]
 
     def symbol_for(self, provider: str, code: str) -> str | None:
         """The universe symbol behind a provider's code (case-insensitive), or None."""
@@ -686,7 +699,7 @@ class SampleMarket:
         or before ``as_of`` (default ``end``), exactly as a provider queried that day would.
         """
         as_of = end if as_of is None else as_of
-        frame = self.bars[symbol]
+        frame = self.frame(symbol)
         dates = frame["date"].to_numpy()
         known = int(np.searchsorted(dates, _d64(as_of), side="right"))
         if known == 0:
@@ -725,8 +738,11 @@ def _provider_index(market: SampleMarket) -> dict[str, dict[str, str]]:
 
 @cache
 def generate_market() -> SampleMarket:
-    """The sample market (built once per process; the result is shared, do not mutate it)."""
-    return _build_market(load_universe())
+    """The sample market with its simulated index members (built once per process; the result
+    is shared, do not mutate it). Members' bars are built lazily, on first access."""
+    from orchestration.sample.membership import attach_members  # it builds on this module
+
+    return attach_members(_build_market(load_universe()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1053,10 +1069,13 @@ def _build_market(instruments: dict[str, Instrument]) -> SampleMarket:
             _INDEX_PRICE_DECIMALS,
         )
 
+    market.flags.writeable = market_vol.flags.writeable = False
     return SampleMarket(
         instruments=MappingProxyType(dict(instruments)),
         bars=MappingProxyType(bars),
         session_dates=sessions,
         session_open=session_open,
         session_close=session_close,
+        market_log=market,
+        market_vol=market_vol,
     )

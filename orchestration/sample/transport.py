@@ -8,8 +8,11 @@ Mount it on each provider's base URL of the project's real ``requests.Session``:
 
 It also serves the sample's Yahoo estimates (cookie, crumb and quoteSummary,
 ``orchestration.sample.estimates``), its FRED series (``orchestration.sample.fred``: series metadata,
-observations with real-time windows, fredgraph.csv) and SEC company facts and submissions
-(``orchestration.sample.sec``), each as of the transport's clock.
+observations with real-time windows, fredgraph.csv), SEC company facts and submissions
+(``orchestration.sample.sec``) and the index membership files
+(``orchestration.sample.membership``: S&P 500 constituents, ticker spells and changes on
+raw.githubusercontent.com paths, iShares IWM holdings with ``asOfDate``), each as of the
+transport's clock.
 
 Routing uses the URL path only (never the host), so any base URL works. The adapter only
 produces bytes: it never retries, validates content or raises for a status; the client's own
@@ -36,6 +39,7 @@ from requests.structures import CaseInsensitiveDict
 
 from orchestration.sample import estimates as sample_estimates
 from orchestration.sample import fred, wire
+from orchestration.sample import membership as sample_membership
 from orchestration.sample import sec as sample_sec
 from orchestration.sample.market import HORIZON_END, SampleMarket, generate_market
 
@@ -163,6 +167,9 @@ class SampleTransport(BaseAdapter):
             return route(query, self.fred_today())
         if (answer := sample_sec.respond(path, self.local_today())) is not None:
             return answer
+        if path.rstrip("/") in sample_membership.PATHS:  # (the market is built only for these)
+            answer = sample_membership.respond(path, query, self.local_today(), market=self.market)
+            return answer or _not_found(path)
         headers = dict(request.headers or {})
         if (
             answer := sample_estimates.respond(path, query, headers, self.local_today())
