@@ -103,6 +103,17 @@ class MarketDataResource(dg.ConfigurableResource):
             raise ValueError(f"sample_as_of {value!r} needs a UTC offset")
         return instant
 
+    def today(self) -> date:
+        """Today in New York: the sample's pinned clock when set, else the real one."""
+        from orchestration.calendar import NEW_YORK
+
+        clock = self._sample_clock() if self.mode() == "sample" else None
+        if isinstance(clock, datetime):
+            return clock.astimezone(NEW_YORK).date()
+        if isinstance(clock, date):
+            return clock
+        return datetime.now(NEW_YORK).date()
+
     def sec_agent(self) -> str:
         """The User-Agent for SEC requests; a clear error in live mode without a contact."""
         return sec.sec_user_agent(self.sec_user_agent, live=self.mode() == "live")

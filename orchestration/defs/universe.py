@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from data_quality.suites.membership import validate_membership, validate_sp500_counts
-from orchestration.calendar import FIRST_SESSION, NEW_YORK, sessions_between
+from orchestration.calendar import FIRST_SESSION, sessions_between
 from orchestration.defs.prices import MAX_RUN_RETRIES, WRITER_POOL
 from orchestration.defs.resources import MarketDataResource
 from orchestration.http import TransientSourceError
@@ -100,7 +100,7 @@ def raw_index_membership(
     mode = market_data.mode()
     stamp = LoadStamp("membership", mode, context.run_id, utc_now())
     # The S&P files and IWM holdings are dated by New York's calendar.
-    today = utc_now().astimezone(NEW_YORK).date()
+    today = market_data.today()
     try:
         constituents = membership.fetch_constituents(client, market_data.sp500_constituents_url)
         history = membership.fetch_sp500_history(
