@@ -25,6 +25,7 @@ from orchestration.defs.prices import (
     raw_prices,
 )
 from orchestration.defs.publish import published_marts
+from orchestration.defs.quality import market_breadth_expectations
 from orchestration.defs.resources import MarketDataResource
 from orchestration.defs.universe import raw_index_membership
 from orchestration.warehouse import WarehouseResource
@@ -98,6 +99,7 @@ defs = dg.Definitions(
         published_marts,
     ],
     jobs=[nightly_job, sec_filings_job, estimate_files_job],
+    asset_checks=[market_breadth_expectations],
     schedules=[nightly_after_close, sec_weekly_refresh],
     sensors=[sec_new_filings, estimate_file_drops],
     resources=build_resources(),
