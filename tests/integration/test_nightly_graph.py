@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import date
 
@@ -14,6 +15,7 @@ from requests.adapters import BaseAdapter
 from orchestration.calendar import sessions_between
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
 from orchestration.defs.prices import PRICES_CHECK, partition_range_tags, raw_prices
+from orchestration.defs.publish import published_marts
 from orchestration.defs.resources import MarketDataResource
 from orchestration.sources.universe import default_instruments
 from orchestration.warehouse import Warehouse, WarehouseResource
@@ -57,7 +59,7 @@ def materialize(
     """One in-process run; a date range makes it a single-run backfill of those partitions."""
     tags = partition_range_tags(start.isoformat(), end.isoformat()) if start and end else {}
     return dg.materialize(
-        [raw_prices, dbt_models],
+        [raw_prices, dbt_models, published_marts],
         resources=resources(tmp_path, market_data),
         tags=tags,
         instance=dg.DagsterInstance.ephemeral(),
@@ -74,6 +76,8 @@ def built(tmp_path_factory):
         patch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
         prices = materialize(tmp_path, START, END, selection=[raw_prices])
         models = materialize(tmp_path, None, None, selection=[dbt_models])
+        published = materialize(tmp_path, None, None, selection=[published_marts])
+        assert published.success
     return tmp_path, (prices, models), Warehouse(tmp_path / "market.duckdb")
 
 
@@ -216,6 +220,8 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
     # GIVEN a copy of the built warehouse and a vendor that sends SPY with high < low one day
     source_dir, _, _ = built
     shutil.copy(source_dir / "market.duckdb", tmp_path / "market.duckdb")
+    shutil.copy(source_dir / "analytics.duckdb", tmp_path / "analytics.duckdb")
+    published_before = hashlib.sha256((tmp_path / "analytics.duckdb").read_bytes()).hexdigest()
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
     warehouse = Warehouse(tmp_path / "market.duckdb")
     marts_before = (
@@ -236,7 +242,13 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
     assert "SPY" in failures and "2025-01-08" in failures and "high" in failures
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/prices_daily" in materialized
-    assert not any(key.startswith(("staging/", "intermediate/", "marts/")) for key in materialized)
+    assert not any(
+        key.startswith(("staging/", "intermediate/", "marts/", "published/"))
+        for key in materialized
+    )
+    # Nothing was published: the analysts' file is byte-for-byte the last good one.
+    published_after = hashlib.sha256((tmp_path / "analytics.duckdb").read_bytes()).hexdigest()
+    assert published_after == published_before
     marts_after = (
         warehouse.query_frame(
             "select count(*) as n, max(trade_date) as last_day from marts.fct_sector_rotation_daily"
