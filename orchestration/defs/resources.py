@@ -49,6 +49,7 @@ class MarketDataResource(dg.ConfigurableResource):
     sp500_spells_url: str = membership.DEFAULT_SPELLS_URL
     sp500_changes_url: str = membership.DEFAULT_CHANGES_URL
     iwm_holdings_url: str = membership.DEFAULT_IWM_HOLDINGS_URL
+    ivv_holdings_url: str = membership.DEFAULT_IVV_HOLDINGS_URL
     estimates_drop_dir: str = Field(
         default=str(estimates.DEFAULT_DROP_DIR),
         description="Folder the estimates vendor drops CSV files into (quarantine/ inside).",
@@ -148,6 +149,7 @@ class MarketDataResource(dg.ConfigurableResource):
                         self.sp500_spells_url,
                         self.sp500_changes_url,
                         self.iwm_holdings_url,
+                        self.ivv_holdings_url,
                     )
                 ),
             ):

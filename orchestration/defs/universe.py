@@ -1,4 +1,5 @@
-"""Point-in-time index membership: S&P 500 spells and Russell 2000 (IWM) holdings snapshots."""
+"""Point-in-time index membership: S&P 500 spells and iShares holdings snapshots (IWM for the
+Russell 2000, IVV for S&P 500 weights)."""
 
 from datetime import date, timedelta
 
@@ -25,13 +26,15 @@ RAW_INDEX_HOLDINGS = dg.AssetKey(["raw", "index_holdings"])
 MEMBERSHIP_CHECK = "index_membership_expectations"
 COUNT_CHECK = "sp500_member_count"
 # The sample simulates a 200-name small-cap index (every member's bars are fetched in the
-# demo); a live IWM file with fewer than 1,500 equities is broken, not a fund.
+# demo); a live IWM file with fewer than 1,500 equities is broken, not a fund. IVV: the
+# sample's S&P 500 has 503 lines; a live file under 480 is broken.
 MIN_IWM_MEMBERS = {"live": membership.MIN_IWM_MEMBERS, "sample": 100}
+MIN_IVV_MEMBERS = {"live": membership.MIN_IVV_MEMBERS, "sample": 450}
 
 
 class MembershipLoadConfig(dg.Config):
-    """holdings_since: also load IWM snapshots for each month end from this ISO date (a
-    backfill; iShares serves past holdings by date). Default: today's snapshot only."""
+    """holdings_since: also load IWM and IVV snapshots for each month end from this ISO date
+    (a backfill; iShares serves past holdings by date). Default: today's snapshots only."""
 
     holdings_since: str | None = None
 
@@ -45,8 +48,10 @@ def month_ends(since: date, until: date) -> list[date]:
     return [d.date() for d in last]
 
 
-def stored_snapshot_dates(store: Warehouse) -> set[date]:
-    frame = store.query_frame(f"select distinct as_of_date from {INDEX_HOLDINGS.qualified}")
+def stored_snapshot_dates(store: Warehouse, fund: str) -> set[date]:
+    frame = store.query_frame(
+        f"select distinct as_of_date from {INDEX_HOLDINGS.qualified} where fund = ?", [fund]
+    )
     return {pd.Timestamp(d).date() for d in frame["as_of_date"]}
 
 
@@ -92,14 +97,15 @@ def raw_index_membership(
 ):
     """S&P 500: the current constituents plus the membership history, rebuilt into spells and
     replaced whole (a refresh that would end implausibly many memberships is refused). Russell
-    2000: today's IWM holdings snapshot (and month ends since holdings_since), kept by date."""
+    2000: today's IWM holdings snapshot (and month ends since holdings_since), kept by date.
+    S&P 500 weights: IVV holdings snapshots on the same dates (membership stays the spells')."""
     store = warehouse.get()
     with store.connect() as connection:
         store.ensure_raw_tables(connection)
     client = market_data.http_client()
     mode = market_data.mode()
     stamp = LoadStamp("membership", mode, context.run_id, utc_now())
-    # The S&P files and IWM holdings are dated by New York's calendar.
+    # The S&P files and iShares holdings are dated by New York's calendar.
     today = market_data.today()
     try:
         constituents = membership.fetch_constituents(client, market_data.sp500_constituents_url)
@@ -113,20 +119,28 @@ def raw_index_membership(
             as_of=today,
             payload_refs={"constituents": constituents.payload_ref, **history.payload_refs},
         )
-        snapshot_dates = [today]
-        if config.holdings_since:
-            stored = stored_snapshot_dates(store)
-            since = date.fromisoformat(config.holdings_since)
-            wanted = {d for d in month_ends(since, today) if d not in stored}
-            snapshot_dates = sorted(wanted | {today})
-        snapshots = [
-            membership.fetch_ishares_holdings(
-                client,
-                market_data.iwm_holdings_url + ("" if day == today else f"&asOfDate={day:%Y%m%d}"),
-                min_members=MIN_IWM_MEMBERS[mode],
-            )
-            for day in snapshot_dates
-        ]
+        funds = (
+            ("IWM", membership.R2000, market_data.iwm_holdings_url, MIN_IWM_MEMBERS[mode]),
+            ("IVV", membership.SP500, market_data.ivv_holdings_url, MIN_IVV_MEMBERS[mode]),
+        )
+        snapshots = []
+        for fund, index_id, url, min_members in funds:
+            snapshot_dates = [today]
+            if config.holdings_since:
+                stored = stored_snapshot_dates(store, fund)
+                since = date.fromisoformat(config.holdings_since)
+                wanted = {d for d in month_ends(since, today) if d not in stored}
+                snapshot_dates = sorted(wanted | {today})
+            snapshots += [
+                membership.fetch_ishares_holdings(
+                    client,
+                    url + ("" if day == today else f"&asOfDate={day:%Y%m%d}"),
+                    fund=fund,
+                    index_id=index_id,
+                    min_members=min_members,
+                )
+                for day in snapshot_dates
+            ]
     except TransientSourceError as exc:
         if context.retry_number < MAX_RUN_RETRIES:
             context.log.warning(f"membership sources unavailable, retrying the step: {exc}")
@@ -151,9 +165,10 @@ def raw_index_membership(
         scope=holdings[["as_of_date", "fund"]].drop_duplicates(),
         stamp=stamp,
     )
+    snapshot_count = len(holdings[["as_of_date", "fund"]].drop_duplicates())
     context.log.info(
-        f"S&P 500: {spells_load.inserted} spells ({spells_load.deleted} replaced); IWM: "
-        f"{holdings_load.inserted} holdings over {holdings['as_of_date'].nunique()} snapshot(s)"
+        f"S&P 500: {spells_load.inserted} spells ({spells_load.deleted} replaced); IWM and IVV: "
+        f"{holdings_load.inserted} holdings over {snapshot_count} fund snapshot(s)"
     )
     stored_spells = store.query_frame(f"select * from {INDEX_MEMBERSHIP.qualified}")
     current = membership.sp500_member_counts(stored_spells, [today])

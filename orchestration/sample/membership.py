@@ -68,6 +68,12 @@ Files, as of the day asked (``respond(path, query, as_of)``, routed by URL path 
   day: weekends and holidays give the previous session's holdings, a day before the sample's
   history gives ``Fund Holdings as of,"-"`` and no rows, a day after the latest published
   holdings gives the latest. Without it: the holdings of the last session before ``as_of``.
+* ``/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax``: the IVV holdings CSV in
+  the same layout (banner ``iShares Core S&P 500 ETF``, cash, money-market and S&P 500 futures
+  rows, ``asOfDate`` alike): the simulated S&P 500 members that day. A member's IVV position is
+  a fixed fraction of its synthetic shares outstanding, set when its spell starts (a lognormal
+  market cap around $25B, the seed's real large caps twenty times larger, scaled by SPY's level
+  then), so weights follow market value (price x synthetic shares).
 
 Independence rule: this module writes the formats from scratch and never imports the project's
 parsers (``orchestration.sources``); it reads the seeds with its own small CSV reader.
@@ -120,6 +126,8 @@ COMPANIES_CSV = SEEDS / "companies.csv"
 SP500 = "SP500"
 R2000 = "R2000"
 FUND = "IWM"
+SP500_FUND = "IVV"
+MARKET_FUND = "SPY"  # the S&P 500 level the synthetic caps scale with
 
 SP500_SIZE = 503  # lines, like the real file (a few companies have two share classes)
 CHANGES_PER_YEAR = (15, 25)  # replacements a year, both ends inclusive
@@ -163,7 +171,9 @@ CONSTITUENTS_PATH = "/datasets/s-and-p-500-companies/main/data/constituents.csv"
 SPELLS_PATH = "/fja05680/sp500/master/sp500_ticker_start_end.csv"
 CHANGES_PATH = "/fja05680/sp500/master/sp500_changes_since_2019.csv"
 IWM_HOLDINGS_PATH = "/us/products/239710/ishares-russell-2000-etf/1467271812596.ajax"
-PATHS = frozenset({CONSTITUENTS_PATH, SPELLS_PATH, CHANGES_PATH, IWM_HOLDINGS_PATH})
+IVV_HOLDINGS_PATH = "/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
+HOLDINGS_PATHS = {IWM_HOLDINGS_PATH: FUND, IVV_HOLDINGS_PATH: SP500_FUND}
+PATHS = frozenset({CONSTITUENTS_PATH, SPELLS_PATH, CHANGES_PATH, *HOLDINGS_PATHS})
 
 GITHUB_RAW = "text/plain; charset=utf-8"
 ISHARES_CSV = "text/csv;charset=UTF-8"
@@ -389,6 +399,26 @@ _R2000_LEAD_YEARS = (0.3, 0.8, 1.5, 2.5, 4.0, 6.0)
 _NORMAL = statistics.NormalDist()
 # A Russell member's IWM position when it joins, at an index level of IWM's 2026-01-02 close.
 _R2000_POSITION_USD = 3.0e8
+# An S&P member's market cap when it joins (median; lognormal spread, the seed's real large
+# caps twenty times larger), at an index level of SPY's 2026-01-02 close; IVV holds a fixed
+# fraction of every member's shares, so its weights are the members' cap weights.
+_SP500_CAP_USD = 2.5e10
+_SP500_CAP_SIGMA = 1.1
+_SP500_SEED_CAP_FACTOR = 20.0
+_IVV_SHARE_OF_COMPANY = 0.011
+# The funds' banners and their futures rows: (banner, inception, future root, future name,
+# index instrument, contract multiplier).
+_FUNDS: dict[str, tuple[str, str, str, str, str, int]] = {
+    FUND: ("iShares Russell 2000 ETF", "May 22, 2000", "RTY", "RUSSELL 2000 EMINI CME", "^RUT", 50),
+    SP500_FUND: (
+        "iShares Core S&P 500 ETF",
+        "May 15, 2000",
+        "ES",
+        "S&P500 EMINI CME",
+        "^GSPC",
+        50,
+    ),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1020,6 +1050,9 @@ class SampleMembership:
     _market: SampleMarket = field(repr=False)
     _joins: Mapping[str, tuple[date, ...]] = field(repr=False)  # Russell spell starts
     _closes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _split_factors: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
 
     # membership on a day -----------------------------------------------------------------
     def members(self, index_id: str, day: date) -> list[str]:
@@ -1050,43 +1083,39 @@ class SampleMembership:
             raise KeyError(f"{symbol} has no bar on {day}")
         return float(closes[i])
 
-    # IWM holdings --------------------------------------------------------------------------
-    def holdings(self, day: date) -> pd.DataFrame:
-        """IWM's holdings at the close of session ``day``, every row of the file, largest first.
+    def split_adjusted_close_on(self, symbol: str, day: date) -> float:
+        """The close of a member on a session in today's share units (raw x split factor)."""
+        if symbol not in self._split_factors:
+            frame = self._market.frame(symbol)
+            dates = frame["date"].to_numpy().astype("datetime64[D]")
+            self._split_factors[symbol] = (dates, frame["split_adj_factor"].to_numpy().copy())
+        dates, factors = self._split_factors[symbol]
+        i = int(np.searchsorted(dates, np.datetime64(day), side="left"))
+        if i >= len(dates) or dates[i] != np.datetime64(day):
+            raise KeyError(f"{symbol} has no bar on {day}")
+        return self.close_on(symbol, day) * float(factors[i])
+
+    # iShares holdings ----------------------------------------------------------------------
+    def holdings(self, day: date, fund: str = FUND) -> pd.DataFrame:
+        """A fund's holdings at the close of session ``day``, every row of the file, largest
+        first: IWM (the simulated Russell 2000) or IVV (the simulated S&P 500).
 
         Columns: ticker (as iShares spells it), symbol (canonical), name, sector, asset_class,
         market_value, weight_pct, notional_value, quantity, price, exchange.
         """
-        iwm_ref = self.close_on(FUND, date(2026, 1, 2))
-        rows = []
-        for symbol in self.members(R2000, day):
-            listing = self._listings[symbol]
-            joined = max(d for d in self._joins[symbol] if d <= day)
-            key_rng = np.random.default_rng(_seed(symbol, f":iwm:{joined}"))
-            position = _R2000_POSITION_USD * key_rng.lognormal(0.0, 0.6)
-            position *= self.close_on(FUND, joined) / iwm_ref
-            quantity = float(round(position / self.close_on(symbol, joined)))
-            price = round(self.close_on(symbol, day), 2)
-            company = listing.company
-            rows.append(
-                {
-                    "ticker": symbol.replace(".", " ") if company.exchange == "NYSE" else symbol,
-                    "symbol": symbol,
-                    "name": _ishares_name(listing.security_name),
-                    "sector": _ISHARES_SECTOR.get(company.sector, company.sector),
-                    "asset_class": "Equity",
-                    "quantity": quantity,
-                    "price": price,
-                    "market_value": round(quantity * price, 2),
-                    "exchange": company.exchange,
-                }
-            )
+        if fund == SP500_FUND:
+            rows = [self._ivv_row(symbol, start, day) for symbol, start in self._sp500_starts(day)]
+        elif fund == FUND:
+            rows = [self._iwm_row(symbol, day) for symbol in self.members(R2000, day)]
+        else:
+            raise ValueError(f"the sample serves no holdings of fund {fund!r}")
         equity = sum(r["market_value"] for r in rows)
-        rng = np.random.default_rng(_seed(FUND, f":cash:{day}"))
+        _, _, root, future_name, index_symbol, multiplier = _FUNDS[fund]
+        rng = np.random.default_rng(_seed(fund, f":cash:{day}"))
         cash = round(equity * float(rng.uniform(0.0002, 0.0015)), 2)
         money_market = round(equity * float(rng.uniform(0.002, 0.006)), 2)
         contracts = float(int(rng.integers(150, 900)))
-        rut = self.close_on("^RUT", day)
+        level = self.close_on(index_symbol, day)
         month, code = _future_contract(day)
         rows.append(_other_row("USD", "USD CASH", "Cash", cash, cash, round(cash / 100.0), 100.0))
         rows.append(
@@ -1102,13 +1131,13 @@ class SampleMembership:
         )
         rows.append(
             _other_row(
-                f"RTY{code}",
-                f"RUSSELL 2000 EMINI CME {month}",
+                f"{root}{code}",
+                f"{future_name} {month}",
                 "Futures",
                 round(float(rng.normal(0.0, 2e4)), 2),
-                round(contracts * 50 * rut, 2),
+                round(contracts * multiplier * level, 2),
                 contracts,
-                round(rut, 2),
+                round(level, 2),
             )
         )
         frame = pd.DataFrame(rows)
@@ -1133,6 +1162,65 @@ class SampleMembership:
                 "exchange",
             ]
         ]
+
+    def _sp500_starts(self, day: date) -> list[tuple[str, date]]:
+        """(symbol, start of its current spell) of the S&P 500 members on ``day``."""
+        spells = self.sp500
+        ts = pd.Timestamp(day)
+        alive = spells[
+            (spells["start_date"] <= ts) & (spells["end_date"].isna() | (spells["end_date"] > ts))
+        ]
+        return sorted(
+            (symbol, start.date())
+            for symbol, start in zip(alive["symbol"], alive["start_date"], strict=True)
+        )
+
+    def _equity_row(self, symbol: str, quantity: float, price: float) -> dict:
+        listing = self._listings[symbol]
+        company = listing.company
+        return {
+            "ticker": symbol.replace(".", " ") if company.exchange == "NYSE" else symbol,
+            "symbol": symbol,
+            "name": _ishares_name(listing.security_name),
+            "sector": _ISHARES_SECTOR.get(company.sector, company.sector),
+            "asset_class": "Equity",
+            "quantity": quantity,
+            "price": price,
+            "market_value": round(quantity * price, 2),
+            "exchange": company.exchange,
+        }
+
+    def _iwm_row(self, symbol: str, day: date) -> dict:
+        """A Russell member's IWM position: a share count fixed when it joined."""
+        joined = max(d for d in self._joins[symbol] if d <= day)
+        key_rng = np.random.default_rng(_seed(symbol, f":iwm:{joined}"))
+        position = _R2000_POSITION_USD * key_rng.lognormal(0.0, 0.6)
+        position *= self.close_on(FUND, joined) / self.close_on(FUND, date(2026, 1, 2))
+        quantity = float(round(position / self.close_on(symbol, joined)))
+        return self._equity_row(symbol, quantity, round(self.close_on(symbol, day), 2))
+
+    def _ivv_row(self, symbol: str, joined: date, day: date) -> dict:
+        """An S&P member's IVV position: a fixed fraction of its synthetic shares outstanding.
+
+        The share count (in today's share units, so splits keep the value) is set when the
+        member joins and re-set on the first session of every year, from a market cap drawn
+        once per spell and scaled by SPY's level then: weights drift with prices within a year
+        and twenty years of price paths do not pile the index into a few names."""
+        listing = self._listings[symbol]
+        sessions = self._market.session_dates
+        first_of_year = sessions[
+            int(np.searchsorted(sessions, np.datetime64(date(day.year, 1, 1)), side="left"))
+        ].item()
+        counted = max(joined, first_of_year)
+        key_rng = np.random.default_rng(_seed(symbol, f":ivv:{joined}"))
+        cap = _SP500_CAP_USD * key_rng.lognormal(0.0, _SP500_CAP_SIGMA)
+        cap *= _SP500_SEED_CAP_FACTOR if listing.seed else 1.0
+        cap *= self.close_on(MARKET_FUND, counted) / self.close_on(MARKET_FUND, date(2026, 1, 2))
+        shares = cap / self.split_adjusted_close_on(symbol, counted)  # today's share units
+        close = self.close_on(symbol, day)
+        split_factor = self.split_adjusted_close_on(symbol, day) / close  # raw shares per unit
+        quantity = float(round(_IVV_SHARE_OF_COMPANY * shares * split_factor))
+        return self._equity_row(symbol, quantity, round(close, 2))
 
 
 def _ishares_name(name: str) -> str:
@@ -1469,25 +1557,31 @@ def _quoted(cells) -> str:
 
 
 def ishares_holdings_csv(
-    as_of: date, requested: date | None = None, membership: SampleMembership | None = None
+    as_of: date,
+    requested: date | None = None,
+    membership: SampleMembership | None = None,
+    fund: str = FUND,
 ) -> str:
-    """The IWM holdings file of ``requested`` (a past day), else of the last session before
-    ``as_of``."""
+    """The holdings file of ``fund`` (IWM or IVV) of ``requested`` (a past day), else of the
+    last session before ``as_of``."""
     m = membership or sample_membership()
     latest = m.session_on_or_before(_clamp(as_of) - timedelta(days=1)) or HORIZON_START
     day = latest if requested is None or requested >= latest else m.session_on_or_before(requested)
-    lines = ["\ufeffiShares Russell 2000 ETF"]
+    banner, inception, *_ = _FUNDS[fund]
+    lines = [f"\ufeff{banner}"]
     if day is None:
-        lines += ['Fund Holdings as of,"-"', 'Inception Date,"May 22, 2000"']
+        lines += ['Fund Holdings as of,"-"', f'Inception Date,"{inception}"']
         lines += ['Shares Outstanding,"-"', 'Stock,"-"', 'Bond,"-"', 'Cash,"-"', 'Other,"-"']
         lines += [" ", ",".join(ISHARES_HEADER), " ", _quoted([ISHARES_FOOTER])]
         return "\n".join(lines) + "\n"
-    table = m.holdings(day)
+    table = m.holdings(day, fund)
     nav = float(table["market_value"].sum())
-    shares = round(nav / m.close_on(FUND, day), -4)
+    # The fund's share price: the sample's IWM bars; IVV trades at about 1.1 x SPY.
+    price = m.close_on(FUND, day) if fund == FUND else 1.1 * m.close_on(MARKET_FUND, day)
+    shares = round(nav / price, -4)
     lines += [
         f'Fund Holdings as of,"{day:%b %d, %Y}"',
-        'Inception Date,"May 22, 2000"',
+        f'Inception Date,"{inception}"',
         f'Shares Outstanding,"{_money(shares)}"',
         'Stock,"-"',
         'Bond,"-"',
@@ -1527,8 +1621,8 @@ def respond(
 ) -> WireResponse | None:
     """The answer for one of the membership files' URL paths (None for any other path).
 
-    ``as_of`` is the day the files are fetched (the S&P files describe it; IWM's default
-    holdings are those of the last session before it).
+    ``as_of`` is the day the files are fetched (the S&P files describe it; the iShares funds'
+    default holdings are those of the last session before it).
     """
     route = path.rstrip("/")
     if route not in PATHS:
@@ -1550,5 +1644,5 @@ def respond(
             requested = datetime.strptime(text, "%Y%m%d").date()
         except ValueError:
             return WireResponse(400, f"asOfDate {text!r} is not YYYYMMDD\n".encode(), TEXT)
-    body = ishares_holdings_csv(as_of, requested, membership)
+    body = ishares_holdings_csv(as_of, requested, membership, HOLDINGS_PATHS[route])
     return WireResponse(200, body.encode("utf-8"), ISHARES_CSV)

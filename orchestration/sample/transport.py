@@ -11,7 +11,7 @@ It also serves the sample's Yahoo estimates (cookie, crumb and quoteSummary,
 observations with real-time windows, fredgraph.csv), SEC company facts and submissions
 (``orchestration.sample.sec``) and the index membership files
 (``orchestration.sample.membership``: S&P 500 constituents, ticker spells and changes on
-raw.githubusercontent.com paths, iShares IWM holdings with ``asOfDate``), each as of the
+raw.githubusercontent.com paths, iShares IWM and IVV holdings with ``asOfDate``), each as of the
 transport's clock.
 
 Routing uses the URL path only (never the host), so any base URL works. The adapter only

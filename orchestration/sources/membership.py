@@ -23,6 +23,9 @@ Sources (each URL is a parameter; these are the defaults):
   inception date, shares outstanding, ...), a blank line, the header, quoted rows with thousands
   separators (``"1,532,594,919.50"``), ``"-"`` for nothing, and non-equity rows (cash, money
   market funds, futures) among the holdings; live files end with a legal footer.
+* iShares IVV (Core S&P 500 ETF) holdings CSV: the same layout. Stored as fund ``IVV``, index
+  ``SP500``; S&P 500 membership still comes from the spells only, the IVV weights are the
+  index's cap weights (the breadth models use them where SEC shares facts are missing).
 
 Membership semantics (the same everywhere in the warehouse)
 -----------------------------------------------------------
@@ -135,6 +138,10 @@ DEFAULT_IWM_HOLDINGS_URL = (
     "https://www.ishares.com/us/products/239710/ishares-russell-2000-etf/"
     "1467271812596.ajax?fileType=csv&fileName=IWM_holdings&dataType=fund"
 )
+DEFAULT_IVV_HOLDINGS_URL = (
+    "https://www.ishares.com/us/products/239726/ishares-core-sp-500-etf/"
+    "1467271812596.ajax?fileType=csv&fileName=IVV_holdings&dataType=fund"
+)
 
 SP500 = "SP500"
 R2000 = "R2000"
@@ -146,6 +153,8 @@ MIN_ALLOWED_ENDINGS = 10
 ENDINGS_PER_MONTH = 3.0
 # A full IWM file holds about 1,950-2,000 stocks; the live fetch rejects fewer than this.
 MIN_IWM_MEMBERS = 1500
+# A full IVV file holds about 500 lines (503 with the second share classes).
+MIN_IVV_MEMBERS = 480
 
 SOURCE_SPELLS = "fja05680:spells"
 SOURCE_CHANGES = "fja05680:changes"

@@ -50,11 +50,18 @@ def test_membership_loads_and_both_checks_pass(loaded):
     counts = warehouse.table_row_counts("raw")
     assert counts["raw.index_membership"] > 900
     snapshots = warehouse.query_frame(
-        "select distinct as_of_date from raw.index_holdings order by 1"
-    )["as_of_date"].dt.date.tolist()
-    # May, June and July month ends, then today's file, which iShares dates by the previous
-    # session's close.
-    assert snapshots == [date(2026, 5, 29), date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 6)]
+        "select fund, index_id, as_of_date, count(*) as holdings from raw.index_holdings "
+        "group by all order by all"
+    )
+    # Both funds: May, June and July month ends, then today's file, which iShares dates by the
+    # previous session's close.
+    dates = [date(2026, 5, 29), date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 6)]
+    for fund, index_id in (("IVV", "SP500"), ("IWM", "R2000")):
+        rows = snapshots[snapshots["fund"] == fund]
+        assert rows["as_of_date"].dt.date.tolist() == dates
+        assert set(rows["index_id"]) == {index_id}
+    ivv = snapshots[snapshots["fund"] == "IVV"]
+    assert ivv["holdings"].between(495, 510).all()
 
 
 def test_members_match_the_simulation_on_a_named_day(loaded):

@@ -146,6 +146,9 @@ def test_routes_are_the_real_default_url_paths():
     iwm = urlsplit(real.DEFAULT_IWM_HOLDINGS_URL)
     assert iwm.path == sm.IWM_HOLDINGS_PATH
     assert parse_qs(iwm.query)["fileType"] == ["csv"]
+    ivv = urlsplit(real.DEFAULT_IVV_HOLDINGS_URL)
+    assert ivv.path == sm.IVV_HOLDINGS_PATH
+    assert parse_qs(ivv.query)["fileType"] == ["csv"]
     assert sm.respond("/some/other/path.csv", {}, AS_OF) is None
 
 
@@ -554,6 +557,72 @@ def test_ishares_as_of_date_edge_cases(client):
     assert answer is not None and answer.status == 400
     answer = sm.respond(sm.IWM_HOLDINGS_PATH, {"fileType": "json"}, AS_OF)
     assert answer is not None and answer.status == 400
+
+
+# --- iShares IVV ------------------------------------------------------------------------------
+
+
+def ivv(client: HttpClient, as_of_date: date | None = None) -> real.MembershipFetch:
+    url = real.DEFAULT_IVV_HOLDINGS_URL
+    if as_of_date is not None:
+        url += f"&asOfDate={as_of_date:%Y%m%d}"
+    return real.fetch_ishares_holdings(
+        client, url, fund="IVV", index_id=real.SP500, min_members=450
+    )
+
+
+def test_ivv_holdings_are_the_simulated_sp500_weighted_by_market_value(client, truth, market):
+    raw = client.get("membership", real.DEFAULT_IVV_HOLDINGS_URL, expect="text")
+    text = raw.text()
+    lines = text.splitlines()
+    assert raw.body.startswith(b"\xef\xbb\xbfiShares Core S&P 500 ETF\n")
+    assert lines[1] == 'Fund Holdings as of,"Aug 07, 2026"'
+    assert lines[9].startswith("Ticker,Name,Sector,Asset Class,Market Value,Weight (%)")
+    assert any('"Money Market"' in line for line in lines)
+    assert any('","Cash","' in line for line in lines)
+    assert any('"S&P500 EMINI CME' in line for line in lines)
+    holdings = real.parse_ishares_holdings(text, fund="IVV", index_id=real.SP500)
+    assert set(holdings["fund"]) == {"IVV"} and set(holdings["index_id"]) == {real.SP500}
+    assert set(holdings["as_of_date"]) == {pd.Timestamp(LAST_SESSION)}
+    # Members: exactly the simulated S&P 500 on that day (share classes spelled canonically).
+    assert sorted(holdings["symbol"]) == truth.members(real.SP500, LAST_SESSION)
+    assert {"VNTQ.A", "VNTQ.B", sm.RENAME_TO} <= set(holdings["symbol"])
+    # Weights: market value (price x quantity) over the fund's net assets, ~100 over equities.
+    assert 99.0 < holdings["weight_pct"].sum() < 100.5
+    nav = truth.holdings(LAST_SESSION, "IVV")["market_value"].sum()
+    assert (holdings["weight_pct"] - holdings["market_value"] / nav * 100).abs().max() <= 0.005
+    h = holdings.set_index("symbol")
+    for symbol in ("MSFT", "NVDA", "VNTQ.B"):
+        close = market.frame(symbol).set_index("date").loc[pd.Timestamp(LAST_SESSION), "close"]
+        assert h.loc[symbol, "price"] == round(close, 2)
+        assert h.loc[symbol, "market_value"] == pytest.approx(
+            h.loc[symbol, "quantity"] * h.loc[symbol, "price"], abs=0.01
+        )
+    assert holdings["market_value"].is_monotonic_decreasing
+    # Concentrated like a large-cap index, not like an equal-weighted one.
+    weights = holdings["market_value"] / holdings["market_value"].sum()
+    assert 0.2 < weights.nlargest(10).sum() < 0.6
+    assert 20 < 1 / (weights**2).sum() < 200
+
+
+def test_ivv_snapshots_follow_the_spells_and_as_of_date(client, truth):
+    # A change day: the snapshot of the day before and of the day itself differ by it.
+    changes = truth.sp500_changes.set_index("date")
+    day = next(d.date() for d in changes.index if d.year == 2025 and d.month >= 3)
+    before = ivv(client, day - timedelta(days=1)).frame
+    after = ivv(client, day).frame
+    assert set(after["as_of_date"]) == {pd.Timestamp(day)}
+    assert sorted(after["symbol"]) == truth.members(real.SP500, day)
+    assert sorted(before["symbol"]) == truth.members(
+        real.SP500, truth.session_on_or_before(day - timedelta(days=1))
+    )
+    added, removed = changes.loc[pd.Timestamp(day)]
+    assert set(after["symbol"]) - set(before["symbol"]) == set(added)
+    assert set(before["symbol"]) - set(after["symbol"]) == set(removed)
+    # A Sunday gives the Friday before; the IWM file of a day is unchanged by IVV's.
+    assert set(ivv(client, date(2026, 5, 3)).frame["as_of_date"]) == {pd.Timestamp("2026-05-01")}
+    assert sm.ishares_holdings_csv(AS_OF) != sm.ishares_holdings_csv(AS_OF, fund="IVV")
+    assert sm.ishares_holdings_csv(AS_OF).startswith("\ufeffiShares Russell 2000 ETF\n")
 
 
 # --- determinism and independence -------------------------------------------------------------

@@ -14,13 +14,19 @@
 -- that loop took 76 s instead of 3 s, so the threshold is 0 for this model only.
 -- Equal- vs cap-weighted return and concentration per universe per session (grain: universe,
 -- trade_date) over point-in-time members (same universes as int_breadth__daily_counts).
--- Member caps:
---   * spell-based indices: close x SEC shares outstanding known on the day
---     (int_breadth__shares_outstanding, as-of join on cik); previous cap = previous session
---     close x the same share count;
---   * holdings-based indices: the snapshot's weight_pct drifted with the price since the
---     snapshot, weight_pct x adj_close / adj_close on the snapshot date (the member's last
---     session bar on or before it); previous cap the same with the previous session's close.
+-- Member caps, ONE basis per index and day (fund weights are relative, SEC caps are USD: the
+-- two never mix within a universe-day):
+--   * holdings weights (weight_source 'holdings_weight'): the snapshot's weight_pct drifted
+--     with the price since the snapshot, weight_pct x adj_close / adj_close on the snapshot
+--     date (the member's last session bar on or before it); previous cap the same with the
+--     previous session's close. Holdings-based indices (r2000: the member's own snapshot
+--     row); spell-based indices (sp500 and its sectors) whenever a fund snapshot of the index
+--     (IVV) is dated on or before the day: the spell member's row in the latest such snapshot
+--     (one fund per index and date, the alphabetically first); a member it does not hold has
+--     no cap that day. Membership stays the spells'.
+--   * otherwise, spell-based indices (weight_source 'sec_shares_outstanding'): close x SEC
+--     shares outstanding known on the day (int_breadth__shares_outstanding, as-of join on
+--     cik); previous cap = previous session close x the same share count.
 -- Incremental: sessions from recompute_from on are recomputed, the earliest of the
 -- int_breadth__daily_counts sessions recomputed since this table was last built (prices,
 -- membership and the lookback, see there), the earliest valid_from of shares facts loaded
@@ -79,9 +85,55 @@ all_symbol_sessions as (
     select * from {{ ref('int_breadth__symbol_sessions') }}
 ),
 
-member_sessions as (
+index_sessions as (
     select * from {{ ref('int_breadth__member_sessions') }}
     where trade_date >= (select recompute_window.recompute_from from recompute_window)
+),
+
+-- fund snapshots of the indices with spells (sp500: IVV), one fund per index and date
+spell_index_holdings as (
+    select * from {{ ref('stg_index__holdings') }}
+    where
+        is_member
+        and index_universe in (
+            select distinct spells.index_universe
+            from {{ ref('stg_index__membership_spells') }} as spells
+        )
+),
+
+spell_index_snapshots as (
+    select
+        spell_index_holdings.index_universe,
+        spell_index_holdings.as_of_date,
+        min(spell_index_holdings.fund) as fund,
+    from spell_index_holdings
+    group by all
+),
+
+-- a spell member's weight: its row in the latest snapshot of its index on or before the day;
+-- weight_source is the day's basis for the whole index (holdings once a snapshot exists)
+member_sessions as (
+    select
+        index_sessions.* replace (
+            coalesce(index_sessions.holdings_as_of_date, spell_index_holdings.as_of_date)
+                as holdings_as_of_date,
+            coalesce(index_sessions.holdings_weight_pct, spell_index_holdings.weight_pct)
+                as holdings_weight_pct
+        ),
+        case
+            when index_sessions.membership_source = 'holdings' then 'holdings_weight'
+            when spell_index_snapshots.as_of_date is not null then 'holdings_weight'
+            else 'sec_shares_outstanding'
+        end as weight_source,
+    from index_sessions
+    asof left join spell_index_snapshots
+        on index_sessions.index_universe = spell_index_snapshots.index_universe
+        and index_sessions.trade_date >= spell_index_snapshots.as_of_date
+    left join spell_index_holdings
+        on spell_index_snapshots.index_universe = spell_index_holdings.index_universe
+        and spell_index_snapshots.as_of_date = spell_index_holdings.as_of_date
+        and spell_index_snapshots.fund = spell_index_holdings.fund
+        and index_sessions.symbol = spell_index_holdings.symbol
 ),
 
 symbol_sessions as (
@@ -119,17 +171,18 @@ member_caps as (
         member_shares.index_universe,
         member_shares.gics_sector,
         member_shares.membership_source,
+        member_shares.weight_source,
         member_shares.trade_date,
         member_shares.symbol,
         symbol_sessions.daily_return,
-        case member_shares.membership_source
-            when 'membership' then symbol_sessions.close * member_shares.shares_outstanding
-            when 'holdings'
+        case member_shares.weight_source
+            when 'sec_shares_outstanding' then symbol_sessions.close * member_shares.shares_outstanding
+            when 'holdings_weight'
                 then member_shares.holdings_weight_pct * symbol_sessions.adj_close / snapshot_prices.snapshot_adj_close
         end as cap,
-        case member_shares.membership_source
-            when 'membership' then symbol_sessions.previous_close * member_shares.shares_outstanding
-            when 'holdings'
+        case member_shares.weight_source
+            when 'sec_shares_outstanding' then symbol_sessions.previous_close * member_shares.shares_outstanding
+            when 'holdings_weight'
                 then member_shares.holdings_weight_pct * symbol_sessions.previous_adj_close / snapshot_prices.snapshot_adj_close
         end as previous_cap,
     from member_shares
@@ -174,10 +227,8 @@ aggregated as (
         universe_members.index_universe,
         universe_members.gics_sector,
         universe_members.trade_date,
-        case any_value(universe_members.membership_source)
-            when 'membership' then 'sec_shares_outstanding'
-            when 'holdings' then 'holdings_weight'
-        end as weight_source,
+        -- one basis per index and day (see member_sessions)
+        any_value(universe_members.weight_source) as weight_source,
         cast(count(*) as integer) as members_expected,
         cast(count(universe_members.daily_return) as integer) as members_with_return,
         cast(count(universe_members.weighing_cap) as integer) as members_with_cap,
@@ -191,7 +242,7 @@ aggregated as (
             where universe_members.daily_return is not null and universe_members.previous_cap > 0
         ) as cap_weight_return,
         case
-            when any_value(universe_members.membership_source) = 'membership'
+            when any_value(universe_members.weight_source) = 'sec_shares_outstanding'
                 then sum(universe_members.weighing_cap)
         end as total_market_cap_usd,
         -- weight_i = cap_i / sum(cap): top 10 = the 10 largest caps over the sum, HHI = sum of
