@@ -7,7 +7,8 @@ import dagster as dg
 import pandas as pd
 
 from data_quality.suites.sec import validate_sec_facts
-from orchestration.defs.prices import MAX_RUN_RETRIES, WRITER_POOL, partition_range_tags
+from orchestration.defs.checks import expectation_result, raise_for_failures
+from orchestration.defs.prices import WRITER_POOL, partition_range_tags
 from orchestration.defs.resources import MarketDataResource
 from orchestration.http import SourceError, TransientSourceError
 from orchestration.sources import sec
@@ -81,19 +82,12 @@ def raw_sec_facts(
             f"{company.ticker} (CIK {company.cik}): {load.inserted} facts "
             f"({load.deleted} replaced) from {result.url}"
         )
-    if failures:
-        described = "; ".join(f"{ticker}: {exc}" for ticker, exc in failures)
-        transient = all(isinstance(exc, TransientSourceError) for _, exc in failures)
-        if transient and context.retry_number < MAX_RUN_RETRIES:
-            context.log.warning(f"transient SEC failures, retrying the step: {described}")
-            raise dg.RetryRequested(
-                max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
-            )
-        raise dg.Failure(
-            description=f"{len(failures)} compan(ies) failed (the other {len(loaded_ciks)} "
-            f"loaded): {described}",
-            metadata={"failed_companies": [ticker for ticker, _ in failures]},
-        )
+    raise_for_failures(
+        context,
+        {ticker: (str(exc), isinstance(exc, TransientSourceError)) for ticker, exc in failures},
+        what="compan(ies)",
+        loaded=len(loaded_ciks),
+    )
 
     loaded = store.query_frame(
         f"select * from {SEC_FACTS.qualified} where _run_id = ?", [context.run_id]
@@ -120,18 +114,7 @@ def raw_sec_facts(
         annual_filers={c.ticker for c in selected if c.taxonomy == "ifrs-full"},
         today=utc_now().date(),
     )
-    yield dg.AssetCheckResult(
-        check_name=SEC_CHECK,
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata={
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failures),
-            "rows_validated": outcome.rows,
-            "failures": dg.MetadataValue.md(outcome.summary()),
-        },
-    )
+    yield expectation_result(SEC_CHECK, outcome)
 
 
 sec_filings_job = dg.define_asset_job(

@@ -8,7 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from data_quality.suites.estimates import validate_earnings_estimates
-from orchestration.defs.prices import MAX_RUN_RETRIES, WRITER_POOL
+from orchestration.defs.checks import MAX_RUN_RETRIES, expectation_result, raise_for_failures
+from orchestration.defs.prices import WRITER_POOL
 from orchestration.defs.resources import MarketDataResource
 from orchestration.http import LandingArchive
 from orchestration.sources import estimates
@@ -124,12 +125,14 @@ def raw_earnings_estimates(
         )
         outcomes = result.outcomes
         failures = result.failures
-        transient = [o for o in failures if o.transient]
-        if transient and len(transient) == len(failures) and context.retry_number < MAX_RUN_RETRIES:
-            described = "; ".join(f"{o.symbol}: {o.error}" for o in transient)
-            context.log.warning(f"transient Yahoo failures, retrying the step: {described}")
-            raise dg.RetryRequested(
-                max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
+        transient = failures and all(o.transient for o in failures)
+        if transient and context.retry_number < MAX_RUN_RETRIES:
+            # Every failure was transient: an outage, not missing estimates; retry later. Once
+            # the retries are spent, what did load is kept and the failures are reported.
+            raise_for_failures(
+                context,
+                {o.symbol: (str(o.error), True) for o in failures},
+                what="Yahoo symbol(s)",
             )
         for outcome in failures:
             # One symbol without estimates (404) or with a bad payload is not a failed run.
@@ -157,18 +160,7 @@ def raw_earnings_estimates(
     outcome = validate_earnings_estimates(
         loaded, known_entities=estimates.load_entities(), today=utc_now().date()
     )
-    yield dg.AssetCheckResult(
-        check_name=ESTIMATES_CHECK,
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata={
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failures),
-            "rows_validated": outcome.rows,
-            "failures": dg.MetadataValue.md(outcome.summary()),
-        },
-    )
+    yield expectation_result(ESTIMATES_CHECK, outcome)
     if quarantined:
         raise dg.Failure(
             description=f"{len(quarantined)} estimate file(s) quarantined; nothing of them was "

@@ -7,7 +7,8 @@ import dagster as dg
 import pandas as pd
 
 from data_quality.suites.fred import validate_fred_observations
-from orchestration.defs.prices import MAX_RUN_RETRIES, WRITER_POOL
+from orchestration.defs.checks import expectation_result, raise_for_failures
+from orchestration.defs.prices import WRITER_POOL
 from orchestration.defs.resources import MarketDataResource
 from orchestration.http import HttpClient, SourceError, TransientSourceError
 from orchestration.sources import fred
@@ -223,19 +224,12 @@ def raw_fred(
             f"{load.series_id}: {load.action}, {load.received} rows received, "
             f"{load.deleted} replaced by {load.inserted}"
         )
-    if failures:
-        described = "; ".join(f"{sid}: {exc}" for sid, exc in failures)
-        transient = all(isinstance(exc, TransientSourceError) for _, exc in failures)
-        if transient and context.retry_number < MAX_RUN_RETRIES:
-            context.log.warning(f"transient FRED failures, retrying the step: {described}")
-            raise dg.RetryRequested(
-                max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
-            )
-        raise dg.Failure(
-            description=f"{len(failures)} FRED series failed (the other {len(loads)} loaded): "
-            f"{described}",
-            metadata={"failed_series": [sid for sid, _ in failures]},
-        )
+    raise_for_failures(
+        context,
+        {sid: (str(exc), isinstance(exc, TransientSourceError)) for sid, exc in failures},
+        what="FRED series",
+        loaded=len(loads),
+    )
 
     loaded = store.query_frame(
         f"select * from {FRED_OBSERVATIONS.qualified} where _run_id = ?", [context.run_id]
@@ -273,16 +267,4 @@ def raw_fred(
         stale_after_days={s.series_id: s.stale_after_days for s in configured},
         today=fred.fred_today(utc_now()),
     )
-    yield dg.AssetCheckResult(
-        check_name=FRED_CHECK,
-        asset_key=RAW_FRED_OBSERVATIONS,
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata={
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failures),
-            "rows_validated": outcome.rows,
-            "failures": dg.MetadataValue.md(outcome.summary()),
-        },
-    )
+    yield expectation_result(FRED_CHECK, outcome, asset_key=RAW_FRED_OBSERVATIONS)

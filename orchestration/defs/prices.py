@@ -14,6 +14,7 @@ from orchestration.calendar import (
     previous_session,
     sessions_between,
 )
+from orchestration.defs.checks import expectation_result, raise_for_failures
 from orchestration.defs.resources import MarketDataResource
 from orchestration.sources.membership import member_instruments
 from orchestration.sources.prices.fetch import fetch_prices
@@ -35,7 +36,6 @@ RAW_CORPORATE_ACTIONS = dg.AssetKey(["raw", "corporate_actions"])
 MEMBERSHIP_KEYS = (dg.AssetKey(["raw", "index_membership"]), dg.AssetKey(["raw", "index_holdings"]))
 PRICES_CHECK = "prices_daily_expectations"
 WRITER_POOL = "duckdb_writer"
-MAX_RUN_RETRIES = 3
 
 # Calendar days, not sessions: crypto trades every day. end_offset=1 makes today's partition
 # exist so the nightly run can load it once the session has settled.
@@ -107,18 +107,11 @@ def raw_prices(
         missing_members = [o for o in result.failures if o.symbol in member_symbols]
         for outcome in missing_members:
             context.log.warning(f"no bars for index member {outcome.symbol}: {outcome.errors}")
-        if failures:
-            described = "; ".join(f"{o.symbol}: {' | '.join(o.errors)}" for o in failures)
-            if all(o.transient for o in failures) and context.retry_number < MAX_RUN_RETRIES:
-                # The client already retried each request; this waits out a longer outage.
-                context.log.warning(f"transient failures, retrying the step: {described}")
-                raise dg.RetryRequested(
-                    max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
-                )
-            raise dg.Failure(
-                description=f"{len(failures)} instrument(s) failed on every provider; nothing was loaded. {described}",
-                metadata={"failed_symbols": [o.symbol for o in failures]},
-            )
+        raise_for_failures(
+            context,
+            {o.symbol: (" | ".join(o.errors), o.transient) for o in failures},
+            what="instrument(s) on every provider",
+        )
         stamp = LoadStamp(
             source="prices", source_mode=mode, run_id=context.run_id, loaded_at=utc_now()
         )
@@ -183,19 +176,7 @@ def raw_prices(
         sessions=sessions_between(start, end) if end >= start else [],
         listed_on={i.symbol: i.listed_on for i in core},
     )
-    yield dg.AssetCheckResult(
-        check_name=PRICES_CHECK,
-        asset_key=RAW_PRICES_DAILY,
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata={
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failures),
-            "rows_validated": outcome.rows,
-            "failures": dg.MetadataValue.md(outcome.summary()),
-        },
-    )
+    yield expectation_result(PRICES_CHECK, outcome, asset_key=RAW_PRICES_DAILY)
 
 
 def index_members(store: Warehouse, start: date, end: date, exclude: set[str]) -> list[Instrument]:

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from data_quality.suites.breadth import validate_breadth
+from orchestration.defs.checks import expectation_result
 from orchestration.defs.prices import WRITER_POOL
 from orchestration.warehouse import WarehouseResource
 
@@ -21,13 +22,8 @@ BREADTH_MART = dg.AssetKey(["marts", "fct_market_breadth_daily"])
 def market_breadth_expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     mart = warehouse.get().query_frame(f"select * from {'.'.join(BREADTH_MART.path)}")
     outcome = validate_breadth(mart)
-    return dg.AssetCheckResult(
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata={
-            "rows_validated": outcome.rows,
-            "low_coverage_days": int(mart["is_low_coverage"].sum()) if len(mart) else 0,
-            "failures": dg.MetadataValue.md(outcome.summary()),
-        },
+    return expectation_result(
+        "market_breadth_expectations",
+        outcome,
+        low_coverage_days=int(mart["is_low_coverage"].sum()) if len(mart) else 0,
     )

@@ -8,7 +8,8 @@ import pandas as pd
 
 from data_quality.suites.membership import validate_membership, validate_sp500_counts
 from orchestration.calendar import FIRST_SESSION, sessions_between
-from orchestration.defs.prices import MAX_RUN_RETRIES, WRITER_POOL
+from orchestration.defs.checks import expectation_result, raise_for_failures
+from orchestration.defs.prices import WRITER_POOL
 from orchestration.defs.resources import MarketDataResource
 from orchestration.http import TransientSourceError
 from orchestration.sources import membership
@@ -142,11 +143,7 @@ def raw_index_membership(
                 for day in snapshot_dates
             ]
     except TransientSourceError as exc:
-        if context.retry_number < MAX_RUN_RETRIES:
-            context.log.warning(f"membership sources unavailable, retrying the step: {exc}")
-            raise dg.RetryRequested(
-                max_retries=MAX_RUN_RETRIES, seconds_to_wait=60 * 2**context.retry_number
-            ) from None
+        raise_for_failures(context, {"membership sources": (str(exc), True)}, what="source(s)")
         raise
     spells_load = store.replace_rows(
         INDEX_MEMBERSHIP,
@@ -190,24 +187,13 @@ def raw_index_membership(
         },
     )
     structure = validate_membership(stored_spells, holdings)
-    yield dg.AssetCheckResult(
-        check_name=MEMBERSHIP_CHECK,
-        asset_key=RAW_INDEX_MEMBERSHIP,
-        passed=structure.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=structure.summary(),
-        metadata={"failures": dg.MetadataValue.md(structure.summary())},
-    )
+    yield expectation_result(MEMBERSHIP_CHECK, structure, asset_key=RAW_INDEX_MEMBERSHIP)
     sessions = sessions_between(FIRST_SESSION, today - timedelta(days=1))
     counts = validate_sp500_counts(stored_spells, sessions)
-    yield dg.AssetCheckResult(
-        check_name=COUNT_CHECK,
+    yield expectation_result(
+        COUNT_CHECK,
+        counts,
         asset_key=RAW_INDEX_MEMBERSHIP,
-        passed=counts.success,
         severity=dg.AssetCheckSeverity.WARN,
-        description=counts.summary(),
-        metadata={
-            "sessions_checked": dg.MetadataValue.int(len(sessions)),
-            "failures": dg.MetadataValue.md(counts.summary()),
-        },
+        sessions_checked=dg.MetadataValue.int(len(sessions)),
     )

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -138,17 +137,6 @@ def test_documents_do_not_depend_on_the_process():
             check=True,
         )
         assert out.stdout.strip() == here
-
-
-def test_rendering_is_fast():
-    sample._all_facts.cache_clear()
-    sample._truth.cache_clear()
-    sample._filings.cache_clear()
-    for company in sample.load_companies().values():
-        started = time.perf_counter()
-        sample.companyfacts_response(company.cik, date(2027, 12, 31))
-        sample.submissions_response(company.cik, date(2027, 12, 31))
-        assert time.perf_counter() - started < 0.5, company.ticker
 
 
 # ------------------------------------------------------------------------------------------
