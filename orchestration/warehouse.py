@@ -375,15 +375,31 @@ class Warehouse:
         return LoadResult(table=table.qualified, deleted=int(deleted), inserted=int(inserted))
 
     def rows_loaded_by_run(
-        self, table: RawTable, run_id: str, *, date_column: str, start: date, end: date
+        self,
+        table: RawTable,
+        run_id: str,
+        *,
+        date_column: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
     ) -> pd.DataFrame:
-        """The rows one run wrote into [start, end]: what its checks validate."""
+        """The rows one run wrote (within [start, end] of ``date_column`` when given): what
+        its checks validate."""
+        where, parameters = "_run_id = ?", [run_id]
+        if date_column is not None:
+            where += f" and {date_column} between ? and ?"
+            parameters += [start, end]
         with self.connect() as connection:
             self.ensure_raw_tables(connection)
             return connection.execute(
-                f"select * from {table.qualified} where _run_id = ? and {date_column} between ? and ?",
-                [run_id, start, end],
+                f"select * from {table.qualified} where {where}", parameters
             ).df()
+
+    def read_table(self, table: RawTable) -> pd.DataFrame:
+        """A whole raw table (for the small ones: membership spells, holdings)."""
+        with self.connect() as connection:
+            self.ensure_raw_tables(connection)
+            return connection.execute(f"select * from {table.qualified}").df()
 
     def query_frame(self, sql: str, parameters: Sequence[object] = ()) -> pd.DataFrame:
         with self.connect() as connection:

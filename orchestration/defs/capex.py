@@ -89,9 +89,7 @@ def raw_sec_facts(
         loaded=len(loaded_ciks),
     )
 
-    loaded = store.query_frame(
-        f"select * from {SEC_FACTS.qualified} where _run_id = ?", [context.run_id]
-    )
+    loaded = store.rows_loaded_by_run(SEC_FACTS, context.run_id)
     last_filed = loaded.groupby("cik")["filed"].max() if len(loaded) else pd.Series(dtype=object)
     yield dg.MaterializeResult(
         metadata={

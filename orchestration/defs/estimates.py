@@ -142,9 +142,7 @@ def raw_earnings_estimates(
             load = store.replace_rows(EARNINGS_ESTIMATES, result.frame, scope=scope, stamp=stamp)
             context.log.info(f"Yahoo: {load.inserted} estimate rows ({load.deleted} replaced)")
 
-    loaded = store.query_frame(
-        f"select * from {EARNINGS_ESTIMATES.qualified} where _run_id = ?", [context.run_id]
-    )
+    loaded = store.rows_loaded_by_run(EARNINGS_ESTIMATES, context.run_id)
     yield dg.MaterializeResult(
         metadata={
             "rows_loaded": dg.MetadataValue.int(len(loaded)),

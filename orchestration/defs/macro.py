@@ -231,9 +231,7 @@ def raw_fred(
         loaded=len(loads),
     )
 
-    loaded = store.query_frame(
-        f"select * from {FRED_OBSERVATIONS.qualified} where _run_id = ?", [context.run_id]
-    )
+    loaded = store.rows_loaded_by_run(FRED_OBSERVATIONS, context.run_id)
     touched = sorted(set(loaded["series_id"]))
     touched_rows = store.query_frame(
         f"select series_id, date, realtime_start, realtime_end from {FRED_OBSERVATIONS.qualified} "

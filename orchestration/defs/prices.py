@@ -181,12 +181,8 @@ def raw_prices(
 
 def index_members(store: Warehouse, start: date, end: date, exclude: set[str]) -> list[Instrument]:
     """Every symbol that was an index member at some time in [start, end], as instruments."""
-    with store.connect() as connection:
-        store.ensure_raw_tables(connection)
-    spells = store.query_frame(f"select * from {INDEX_MEMBERSHIP.qualified}")
-    holdings = store.query_frame(
-        f"select as_of_date, fund, symbol, security_name, gics_sector from {INDEX_HOLDINGS.qualified}"
-    )
+    spells = store.read_table(INDEX_MEMBERSHIP)
+    holdings = store.read_table(INDEX_HOLDINGS)
     found = member_instruments(spells, holdings, (start, end))
     return [i for i in found if i.symbol not in exclude]
 

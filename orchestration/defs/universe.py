@@ -167,7 +167,7 @@ def raw_index_membership(
         f"S&P 500: {spells_load.inserted} spells ({spells_load.deleted} replaced); IWM and IVV: "
         f"{holdings_load.inserted} holdings over {snapshot_count} fund snapshot(s)"
     )
-    stored_spells = store.query_frame(f"select * from {INDEX_MEMBERSHIP.qualified}")
+    stored_spells = store.read_table(INDEX_MEMBERSHIP)
     current = membership.sp500_member_counts(stored_spells, [today])
     yield dg.MaterializeResult(
         asset_key=RAW_INDEX_MEMBERSHIP,
