@@ -9,6 +9,7 @@ opens its own.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -244,6 +245,34 @@ RAW_TABLES = {
 }
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
 
+# The audit trail: one row per load (written in the load's own transaction, so a rolled-back
+# load leaves no entry) and one row per asset check evaluation. Both are copied into the
+# published file, where `make status` and the report read them.
+LOAD_LOG_DDL = """
+create table if not exists audit.load_log (
+    run_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    source_mode VARCHAR NOT NULL,
+    rows_deleted BIGINT NOT NULL,
+    rows_inserted BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+)
+"""
+CHECK_RESULTS_DDL = """
+create table if not exists audit.check_results (
+    run_id VARCHAR NOT NULL,
+    asset_key VARCHAR NOT NULL,
+    check_name VARCHAR NOT NULL,
+    passed BOOLEAN NOT NULL,
+    severity VARCHAR NOT NULL,
+    expectations_evaluated INTEGER NOT NULL,
+    expectations_failed INTEGER NOT NULL,
+    observed VARCHAR NOT NULL,
+    checked_at TIMESTAMP NOT NULL
+)
+"""
+
 
 @dataclass(frozen=True)
 class LoadStamp:
@@ -260,6 +289,21 @@ class LoadResult:
     table: str
     deleted: int
     inserted: int
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One asset check evaluation, as ``audit.check_results`` stores it."""
+
+    run_id: str
+    asset_key: str  # "raw/prices_daily"
+    check_name: str
+    passed: bool
+    severity: str  # "ERROR" blocks downstream, "WARN" does not
+    expectations_evaluated: int
+    expectations_failed: int
+    observed: dict  # what failed (expectation -> observed value), or a summary
+    checked_at: datetime
 
 
 class Warehouse:
@@ -281,6 +325,8 @@ class Warehouse:
             connection.execute(f"create schema if not exists {schema}")
         for table in RAW_TABLES.values():
             connection.execute(table.ddl())
+        connection.execute(LOAD_LOG_DDL)
+        connection.execute(CHECK_RESULTS_DDL)
 
     def replace_date_range(
         self,
@@ -366,6 +412,18 @@ class Warehouse:
                         stamp.loaded_at.replace(tzinfo=None),
                     ],
                 ).fetchone()[0]
+                connection.execute(
+                    "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        stamp.run_id,
+                        table.qualified,
+                        stamp.source,
+                        stamp.source_mode,
+                        int(deleted),
+                        int(inserted),
+                        stamp.loaded_at.replace(tzinfo=None),
+                    ],
+                )
                 connection.execute("commit")
             except BaseException:
                 connection.execute("rollback")
@@ -394,6 +452,25 @@ class Warehouse:
             return connection.execute(
                 f"select * from {table.qualified} where {where}", parameters
             ).df()
+
+    def record_check_result(self, result: CheckRecord) -> None:
+        """Append one asset check evaluation to ``audit.check_results``."""
+        with self.connect() as connection:
+            self.ensure_raw_tables(connection)
+            connection.execute(
+                "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    result.run_id,
+                    result.asset_key,
+                    result.check_name,
+                    result.passed,
+                    result.severity,
+                    result.expectations_evaluated,
+                    result.expectations_failed,
+                    json.dumps(result.observed, default=str, sort_keys=True),
+                    result.checked_at.replace(tzinfo=None),
+                ],
+            )
 
     def read_table(self, table: RawTable) -> pd.DataFrame:
         """A whole raw table (for the small ones: membership spells, holdings)."""
