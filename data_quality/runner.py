@@ -39,6 +39,8 @@ class ValidationOutcome:
     evaluated: int = 0
     rows: int = 0
     failures: list[FailedExpectation] = field(default_factory=list)
+    # Each suite run with its GX result, for the Data Docs site (data_quality.docs).
+    validations: list[tuple[Any, Any]] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -47,6 +49,7 @@ class ValidationOutcome:
     def merge(self, other: ValidationOutcome) -> ValidationOutcome:
         self.evaluated += other.evaluated
         self.failures.extend(other.failures)
+        self.validations.extend(other.validations)
         return self
 
     def summary(self) -> str:
@@ -86,7 +89,12 @@ def validate_frame(
         result_format["unexpected_index_column_names"] = id_columns
     result = batch.validate(suite, result_format=result_format)
     context.data_sources.delete(name)
-    outcome = ValidationOutcome(suite=suite.name, evaluated=len(result.results), rows=len(frame))
+    outcome = ValidationOutcome(
+        suite=suite.name,
+        evaluated=len(result.results),
+        rows=len(frame),
+        validations=[(suite, result)],
+    )
     for item in result.results:
         if item.success:
             continue

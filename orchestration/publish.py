@@ -121,6 +121,14 @@ PUBLISH_LOG_COMMENT = (
     "authoritative log; each published file carries a copy up to and including its own publish."
 )
 
+AUDIT_COPIES = {
+    "load_log": "One row per load of a raw table: run, source, source mode, rows replaced and "
+    "inserted, when. Copied from the working warehouse at publish time.",
+    "check_results": "One row per asset check evaluation (Great Expectations): run, asset, "
+    "check, passed, severity, expectations evaluated and failed, what was observed, when. "
+    "Copied from the working warehouse at publish time.",
+}
+
 
 class PublishError(RuntimeError):
     """Publishing stopped; what was already published is unchanged unless the message says so."""
@@ -436,6 +444,21 @@ def _write_published_log(connection: duckdb.DuckDBPyConnection, catalog: str) ->
         connection.execute(f"comment on table {target} is {_literal(PUBLISH_LOG_COMMENT)}")
         for name, (_, text) in PUBLISH_LOG_COLUMNS.items():
             connection.execute(f"comment on column {target}.{name} is {_literal(text)}")
+        # The loads and checks behind this night, for the morning status and the report.
+        present = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() where database_name = current_database() "
+                "and schema_name = ?",
+                [AUDIT_SCHEMA],
+            ).fetchall()
+        }
+        for table, comment in AUDIT_COPIES.items():
+            if table not in present:
+                continue
+            copy = f"{catalog}.{AUDIT_SCHEMA}.{table}"
+            connection.execute(f"create table {copy} as select * from {AUDIT_SCHEMA}.{table}")
+            connection.execute(f"comment on table {copy} is {_literal(comment)}")
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")

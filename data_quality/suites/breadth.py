@@ -12,10 +12,9 @@ MIN_COVERAGE_PCT = 95.0
 
 
 def breadth_expectations() -> list:
+    """The breadth rules, over the mart with the columns ``with_breadth_checks`` adds."""
     e = gx.expectations
     return [
-        *(e.ExpectColumnValuesToNotBeNull(column=c) for c in BREADTH_ID),
-        e.ExpectCompoundColumnsToBeUnique(column_list=BREADTH_ID),
         *(
             e.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=100)
             for c in ("coverage_pct", "pct_above_50d", "pct_above_200d")
@@ -30,15 +29,23 @@ def breadth_expectations() -> list:
     ]
 
 
-def validate_breadth(mart: pd.DataFrame) -> ValidationOutcome:
-    checked = mart.assign(
+def with_breadth_checks(mart: pd.DataFrame) -> pd.DataFrame:
+    return mart.assign(
         counted=mart["advancers"] + mart["decliners"] + mart["unchanged"],
         coverage_flag_ok=(mart["coverage_pct"] >= MIN_COVERAGE_PCT) | mart["is_low_coverage"],
     )
+
+
+def validate_breadth(mart: pd.DataFrame) -> ValidationOutcome:
+    e = gx.expectations
     return validate_frame(
-        checked,
+        with_breadth_checks(mart),
         "fct_market_breadth_daily",
-        breadth_expectations(),
+        [
+            *(e.ExpectColumnValuesToNotBeNull(column=c) for c in BREADTH_ID),
+            e.ExpectCompoundColumnsToBeUnique(column_list=BREADTH_ID),
+            *breadth_expectations(),
+        ],
         label="fct_market_breadth_daily",
         id_columns=BREADTH_ID,
     )

@@ -138,3 +138,39 @@ def validate_fred_observations(
         )
     )
     return outcome
+
+
+SERIES_FETCH_ID = ["series_id", "fetched_at"]
+# FRED's frequency codes (frequency_short), e.g. "D", "W", "BW", "M", "Q", "SA", "A".
+FREQUENCIES = ["D", "W", "BW", "M", "Q", "SA", "A"]
+
+
+def series_fetch_expectations() -> list:
+    e = gx.expectations
+    return [
+        *(
+            e.ExpectColumnValuesToNotBeNull(column=c)
+            for c in (*SERIES_FETCH_ID, "fetch_realtime_date", "vintage_mode")
+        ),
+        e.ExpectCompoundColumnsToBeUnique(column_list=SERIES_FETCH_ID),
+        e.ExpectColumnValuesToBeInSet(column="frequency_short", value_set=FREQUENCIES),
+        e.ExpectColumnValuesToBeInSet(column="vintage_mode", value_set=["all_vintages", "latest"]),
+        e.ExpectColumnValuesToBeBetween(column="observations_received", min_value=0),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="observation_end",
+            column_B="observation_start",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+    ]
+
+
+def validate_fred_series(fetches: pd.DataFrame) -> ValidationOutcome:
+    """Expectations on the series fetches (metadata rows) a load just wrote."""
+    return validate_frame(
+        fetches,
+        "raw_fred_series",
+        series_fetch_expectations(),
+        label="raw.fred_series",
+        id_columns=SERIES_FETCH_ID,
+    )

@@ -68,15 +68,16 @@ def stale_expectations() -> list:
 
 def session_coverage(
     bars: pd.DataFrame,
-    nyse_symbols: Iterable[str],
+    symbols: Iterable[str],
     sessions: list[date],
     listed_on: dict[str, date],
 ) -> pd.DataFrame:
-    """One row per (NYSE-traded symbol, expected session) in the loaded range, flagging presence."""
+    """One row per (symbol, expected session) in the loaded range, flagging presence; the
+    sessions are its calendar's (NYSE sessions, or every day for crypto)."""
     expected = pd.DataFrame(
         [
             (symbol, pd.Timestamp(session))
-            for symbol in nyse_symbols
+            for symbol in symbols
             for session in sessions
             if session >= listed_on.get(symbol, date.min)
         ],
@@ -110,12 +111,21 @@ def validate_prices_daily(
     nyse_symbols: Iterable[str],
     sessions: list[date],
     listed_on: dict[str, date],
+    crypto_symbols: Iterable[str] = (),
+    days: list[date] = (),
 ) -> ValidationOutcome:
-    """All expectations on newly loaded bars; ``sessions`` are the NYSE sessions loaded."""
+    """All expectations on newly loaded bars; ``sessions`` are the NYSE sessions loaded and
+    ``days`` every calendar day loaded (crypto trades every day, weekends and holidays too)."""
     outcome = validate_frame(
         bars, "raw_prices_daily", bars_expectations(), label="raw.prices_daily", id_columns=BAR_ID
     )
-    coverage = session_coverage(bars, nyse_symbols, sessions, listed_on)
+    coverage = pd.concat(
+        [
+            session_coverage(bars, nyse_symbols, sessions, listed_on),
+            session_coverage(bars, crypto_symbols, list(days), listed_on),
+        ],
+        ignore_index=True,
+    )
     if not coverage.empty:
         outcome.merge(
             validate_frame(
@@ -137,3 +147,36 @@ def validate_prices_daily(
             )
         )
     return outcome
+
+
+ACTION_ID = ["symbol", "ex_date", "action_type", "provider"]
+
+
+def corporate_action_expectations() -> list:
+    e = gx.expectations
+    return [
+        *(e.ExpectColumnValuesToNotBeNull(column=c) for c in ACTION_ID),
+        e.ExpectCompoundColumnsToBeUnique(column_list=ACTION_ID),
+        e.ExpectColumnValuesToBeInSet(column="action_type", value_set=["split", "dividend"]),
+        e.ExpectColumnValuesToBeBetween(column="dividend_amount", min_value=0, strict_min=True),
+        e.ExpectColumnValuesToBeBetween(column="split_numerator", min_value=0, strict_min=True),
+        e.ExpectColumnValuesToBeBetween(column="split_denominator", min_value=0, strict_min=True),
+        # A split row carries its ratio, a dividend row its amount.
+        e.ExpectColumnValuesToBeInSet(column="has_its_amount", value_set=[True]),
+    ]
+
+
+def validate_corporate_actions(actions: pd.DataFrame) -> ValidationOutcome:
+    """Expectations on the splits and dividends a load just wrote."""
+    is_split = actions["action_type"] == "split"
+    has_ratio = actions["split_numerator"].notna() & actions["split_denominator"].notna()
+    checked = actions.assign(
+        has_its_amount=(is_split & has_ratio) | (~is_split & actions["dividend_amount"].notna())
+    )
+    return validate_frame(
+        checked,
+        "raw_corporate_actions",
+        corporate_action_expectations(),
+        label="raw.corporate_actions",
+        id_columns=ACTION_ID,
+    )

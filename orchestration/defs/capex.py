@@ -112,7 +112,7 @@ def raw_sec_facts(
         annual_filers={c.ticker for c in selected if c.taxonomy == "ifrs-full"},
         today=utc_now().date(),
     )
-    yield expectation_result(SEC_CHECK, outcome)
+    yield expectation_result(context, warehouse, SEC_CHECK, outcome)
 
 
 sec_filings_job = dg.define_asset_job(

@@ -1,16 +1,23 @@
-"""What every load asset does the same way: report expectations as an asset check, and turn
-source failures into a retry (all transient) or a failed step (anything else)."""
+"""What every check does the same way: record its expectations (audit.check_results and the
+Data Docs site) and report them as an asset check; and what every load asset does with source
+failures: a retry (all transient) or a failed step (anything else)."""
 
 from collections.abc import Mapping
 
 import dagster as dg
 
+from data_quality.docs import DataDocs
 from data_quality.runner import ValidationOutcome
+from orchestration.warehouse import CheckRecord, WarehouseResource, utc_now
 
 MAX_RUN_RETRIES = 3
+# Failures kept in audit.check_results.observed: enough to find the rows, bounded in size.
+OBSERVED_FAILURES = 20
 
 
 def expectation_result(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
     check_name: str,
     outcome: ValidationOutcome,
     *,
@@ -18,7 +25,36 @@ def expectation_result(
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
     **metadata: object,
 ) -> dg.AssetCheckResult:
-    """An asset check result carrying the expectation counts and every failure's sample."""
+    """An asset check result carrying the expectation counts and every failure's sample,
+    recorded in audit.check_results and the Data Docs site first."""
+    key = asset_key or _checked_asset(context)
+    docs = DataDocs(warehouse.data_docs())
+    pages = docs.record(outcome, run_name=context.run.run_id, batch=key.to_user_string())
+    observed = {
+        "rows_validated": outcome.rows,
+        "failures": [
+            {
+                "expectation": failure.expectation,
+                "target": failure.target,
+                "unexpected_count": failure.unexpected_count,
+                "examples": failure.examples[:5],
+            }
+            for failure in outcome.failures[:OBSERVED_FAILURES]
+        ],
+    }
+    warehouse.get().record_check_result(
+        CheckRecord(
+            run_id=context.run.run_id,
+            asset_key=key.to_user_string(),
+            check_name=check_name,
+            passed=outcome.success,
+            severity=severity.value,
+            expectations_evaluated=outcome.evaluated,
+            expectations_failed=len(outcome.failures),
+            observed=observed,
+            checked_at=utc_now(),
+        )
+    )
     return dg.AssetCheckResult(
         check_name=check_name,
         asset_key=asset_key,
@@ -30,9 +66,18 @@ def expectation_result(
             "expectations_failed": len(outcome.failures),
             "rows_validated": outcome.rows,
             "failures": dg.MetadataValue.md(outcome.summary()),
+            "data_docs": dg.MetadataValue.path(str(pages[0] if pages else docs.index)),
             **metadata,
         },
     )
+
+
+def _checked_asset(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> dg.AssetKey:
+    if isinstance(context, dg.AssetCheckExecutionContext):
+        return context.check_specs[0].asset_key
+    return context.asset_key
 
 
 def raise_for_failures(

@@ -158,7 +158,7 @@ def raw_earnings_estimates(
     outcome = validate_earnings_estimates(
         loaded, known_entities=estimates.load_entities(), today=utc_now().date()
     )
-    yield expectation_result(ESTIMATES_CHECK, outcome)
+    yield expectation_result(context, warehouse, ESTIMATES_CHECK, outcome)
     if quarantined:
         raise dg.Failure(
             description=f"{len(quarantined)} estimate file(s) quarantined; nothing of them was "

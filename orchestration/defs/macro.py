@@ -6,7 +6,7 @@ from datetime import date, datetime
 import dagster as dg
 import pandas as pd
 
-from data_quality.suites.fred import validate_fred_observations
+from data_quality.suites.fred import validate_fred_observations, validate_fred_series
 from orchestration.defs.checks import expectation_result, raise_for_failures
 from orchestration.defs.prices import WRITER_POOL
 from orchestration.defs.resources import MarketDataResource
@@ -24,6 +24,7 @@ from orchestration.warehouse import (
 RAW_FRED_OBSERVATIONS = dg.AssetKey(["raw", "fred_observations"])
 RAW_FRED_SERIES = dg.AssetKey(["raw", "fred_series"])
 FRED_CHECK = "fred_observations_expectations"
+SERIES_CHECK = "fred_series_expectations"
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,14 @@ def record_fetch(warehouse: Warehouse, fetched: fred.FredFetch, stamp: LoadStamp
             description="Great Expectations: values numeric or NULL ('.'), realtime_start <= "
             "realtime_end, no overlapping vintages, every configured series present and fresh "
             "for its release frequency.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            SERIES_CHECK,
+            asset=RAW_FRED_SERIES,
+            blocking=True,
+            description="Great Expectations on the series fetches just recorded: one row per "
+            "series and fetch, known frequency codes and vintage modes.",
+        ),
     ],
     pool=WRITER_POOL,
 )
@@ -265,4 +273,13 @@ def raw_fred(
         stale_after_days={s.series_id: s.stale_after_days for s in configured},
         today=fred.fred_today(utc_now()),
     )
-    yield expectation_result(FRED_CHECK, outcome, asset_key=RAW_FRED_OBSERVATIONS)
+    yield expectation_result(
+        context, warehouse, FRED_CHECK, outcome, asset_key=RAW_FRED_OBSERVATIONS
+    )
+    yield expectation_result(
+        context,
+        warehouse,
+        SERIES_CHECK,
+        validate_fred_series(store.rows_loaded_by_run(FRED_SERIES, context.run_id)),
+        asset_key=RAW_FRED_SERIES,
+    )

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from data_quality.suites.prices import validate_prices_daily
+from data_quality.suites.prices import validate_corporate_actions, validate_prices_daily
 from orchestration.calendar import (
     FIRST_SESSION,
     NEW_YORK,
@@ -35,6 +35,7 @@ RAW_CORPORATE_ACTIONS = dg.AssetKey(["raw", "corporate_actions"])
 # Index members' bars are loaded with the universe's: prices wait for the membership load.
 MEMBERSHIP_KEYS = (dg.AssetKey(["raw", "index_membership"]), dg.AssetKey(["raw", "index_holdings"]))
 PRICES_CHECK = "prices_daily_expectations"
+ACTIONS_CHECK = "corporate_actions_expectations"
 WRITER_POOL = "duckdb_writer"
 
 # Calendar days, not sessions: crypto trades every day. end_offset=1 makes today's partition
@@ -73,8 +74,16 @@ def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
             asset=RAW_PRICES_DAILY,
             blocking=True,
             description="Great Expectations on the rows just loaded: OHLC consistency, positive "
-            "prices, unique keys, every NYSE session present, no stuck feed.",
-        )
+            "prices, unique keys, every NYSE session present (every day for crypto), no stuck "
+            "feed.",
+        ),
+        dg.AssetCheckSpec(
+            ACTIONS_CHECK,
+            asset=RAW_CORPORATE_ACTIONS,
+            blocking=True,
+            description="Great Expectations on the splits and dividends just loaded: unique "
+            "keys, known action types, positive ratios and amounts.",
+        ),
     ],
     partitions_def=PRICE_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -170,13 +179,26 @@ def raw_prices(
     fetched = {o.symbol for o in outcomes if not o.failed}
     # Session coverage is required of the seed's universe; members' coverage is a breadth figure.
     nyse_symbols = [i.symbol for i in core if not i.is_crypto and i.symbol in fetched]
+    crypto_symbols = [i.symbol for i in core if i.is_crypto and i.symbol in fetched]
     outcome = validate_prices_daily(
         result_bars,
         nyse_symbols=nyse_symbols,
         sessions=sessions_between(start, end) if end >= start else [],
         listed_on={i.symbol: i.listed_on for i in core},
+        crypto_symbols=crypto_symbols,
+        days=[start + timedelta(days=n) for n in range((end - start).days + 1)],
     )
-    yield expectation_result(PRICES_CHECK, outcome, asset_key=RAW_PRICES_DAILY)
+    yield expectation_result(context, warehouse, PRICES_CHECK, outcome, asset_key=RAW_PRICES_DAILY)
+    actions = warehouse.get().rows_loaded_by_run(
+        CORPORATE_ACTIONS, context.run_id, date_column="ex_date", start=start, end=end
+    )
+    yield expectation_result(
+        context,
+        warehouse,
+        ACTIONS_CHECK,
+        validate_corporate_actions(actions),
+        asset_key=RAW_CORPORATE_ACTIONS,
+    )
 
 
 def index_members(store: Warehouse, start: date, end: date, exclude: set[str]) -> list[Instrument]:

@@ -1,29 +1,68 @@
-"""Great Expectations on finished marts (the raw tables' suites run inside their loads)."""
+"""Great Expectations on every finished mart (the raw tables' suites run inside their loads).
+
+One blocking check per mart: publish runs only when every mart passed."""
+
+from datetime import date
 
 import dagster as dg
+import pandas as pd
 
-from data_quality.suites.breadth import validate_breadth
+from data_quality.suites.marts import MART_SUITES, validate_mart
 from orchestration.defs.checks import expectation_result
 from orchestration.defs.prices import WRITER_POOL
-from orchestration.warehouse import WarehouseResource
+from orchestration.warehouse import PRICES_DAILY, WarehouseResource
 
-BREADTH_MART = dg.AssetKey(["marts", "fct_market_breadth_daily"])
+# The benchmark every daily mart is dated against: its latest session is the data's.
+BENCHMARK_SYMBOL = "SPY"
 
 
-@dg.asset_check(
-    asset=BREADTH_MART,
-    name="market_breadth_expectations",
-    blocking=True,
-    # Reads the working warehouse: it queues with the writers so no load holds the file.
-    pool=WRITER_POOL,
-    description="Great Expectations: coverage >= 95% of expected members or the day is "
-    "flagged, percentages in [0, 100], advancers + decliners + unchanged = members with data.",
-)
-def market_breadth_expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    mart = warehouse.get().query_frame(f"select * from {'.'.join(BREADTH_MART.path)}")
-    outcome = validate_breadth(mart)
-    return expectation_result(
-        "market_breadth_expectations",
-        outcome,
-        low_coverage_days=int(mart["is_low_coverage"].sum()) if len(mart) else 0,
+def mart_check_name(mart: str) -> str:
+    return f"{mart}_expectations"
+
+
+def latest_price_session(warehouse: WarehouseResource) -> date | None:
+    latest = warehouse.get().query_frame(
+        f"select max(date) as latest from {PRICES_DAILY.qualified} where symbol = ?",
+        [BENCHMARK_SYMBOL],
+    )["latest"][0]
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def build_mart_check(mart: str) -> dg.AssetChecksDefinition:
+    key = dg.AssetKey(["marts", mart])
+    suite = MART_SUITES[mart]
+    freshness = (
+        f" its latest session is {BENCHMARK_SYMBOL}'s latest session;" if suite.session_date else ""
     )
+
+    @dg.asset_check(
+        asset=key,
+        name=mart_check_name(mart),
+        blocking=True,
+        # Reads the working warehouse: it queues with the writers so no load holds the file.
+        pool=WRITER_POOL,
+        description=f"Great Expectations on marts.{mart}: grain {', '.join(suite.keys)} unique "
+        f"and not null, ranges and cross-column rules;{freshness} no more than a 10% row drop "
+        "against the last publish.",
+    )
+    def mart_expectations(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        store = warehouse.get()
+        frame = store.query_frame(f"select * from {'.'.join(key.path)}")
+        previous = store.last_published_row_count(mart)
+        outcome = validate_mart(
+            mart,
+            frame,
+            previous_rows=previous,
+            latest_price_session=latest_price_session(warehouse) if suite.session_date else None,
+        )
+        counts = {"rows": dg.MetadataValue.int(len(frame))}
+        if previous is not None:
+            counts["rows_last_published"] = dg.MetadataValue.int(previous)
+        return expectation_result(context, warehouse, mart_check_name(mart), outcome, **counts)
+
+    return mart_expectations
+
+
+MART_CHECKS = [build_mart_check(mart) for mart in MART_SUITES]

@@ -187,10 +187,14 @@ def raw_index_membership(
         },
     )
     structure = validate_membership(stored_spells, holdings)
-    yield expectation_result(MEMBERSHIP_CHECK, structure, asset_key=RAW_INDEX_MEMBERSHIP)
+    yield expectation_result(
+        context, warehouse, MEMBERSHIP_CHECK, structure, asset_key=RAW_INDEX_MEMBERSHIP
+    )
     sessions = sessions_between(FIRST_SESSION, today - timedelta(days=1))
     counts = validate_sp500_counts(stored_spells, sessions)
     yield expectation_result(
+        context,
+        warehouse,
         COUNT_CHECK,
         counts,
         asset_key=RAW_INDEX_MEMBERSHIP,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import queue
 import shutil
+import time
 from datetime import date
 
 import dagster as dg
@@ -12,13 +15,17 @@ import pytest
 from dagster_dbt import DbtCliResource
 from requests.adapters import BaseAdapter
 
+from data_quality.docs import DataDocs
 from orchestration.calendar import sessions_between
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
-from orchestration.defs.prices import PRICES_CHECK, partition_range_tags, raw_prices
-from orchestration.defs.publish import published_marts
+from orchestration.defs.prices import ACTIONS_CHECK, PRICES_CHECK, partition_range_tags, raw_prices
+from orchestration.defs.publish import MART_KEYS, published_marts
+from orchestration.defs.quality import MART_CHECKS, mart_check_name
 from orchestration.defs.resources import MarketDataResource
+from orchestration.publish import publish_log, read_only_connection
 from orchestration.sources.universe import default_instruments
 from orchestration.warehouse import Warehouse, WarehouseResource
+from tests.integration.published_readers import fresh_connection_reader, long_lived_reader
 
 START, END = date(2023, 1, 1), date(2024, 12, 31)
 EXPECTED_ASSETS = {
@@ -59,7 +66,7 @@ def materialize(
     """One in-process run; a date range makes it a single-run backfill of those partitions."""
     tags = partition_range_tags(start.isoformat(), end.isoformat()) if start and end else {}
     return dg.materialize(
-        [raw_prices, dbt_models, published_marts],
+        [raw_prices, dbt_models, published_marts, *MART_CHECKS],
         resources=resources(tmp_path, market_data),
         tags=tags,
         instance=dg.DagsterInstance.ephemeral(),
@@ -97,12 +104,16 @@ def expected_bar_count(start: date, end: date) -> int:
 def test_the_whole_graph_materializes_and_checks_pass(built):
     _, (prices, models), _ = built
     assert prices.success and models.success
-    (evaluation,) = prices.get_asset_check_evaluations()
-    assert evaluation.check_name == PRICES_CHECK and evaluation.passed
-    assert evaluation.metadata["rows_validated"].value == expected_bar_count(START, END)
-    # every dbt test ran as an asset check and passed
-    dbt_checks = models.get_asset_check_evaluations()
-    assert len(dbt_checks) > 50 and all(check.passed for check in dbt_checks)
+    evaluations = {e.check_name: e for e in prices.get_asset_check_evaluations()}
+    assert set(evaluations) == {PRICES_CHECK, ACTIONS_CHECK}
+    assert all(e.passed for e in evaluations.values())
+    bars_check = evaluations[PRICES_CHECK]
+    assert bars_check.metadata["rows_validated"].value == expected_bar_count(START, END)
+    # every dbt test ran as an asset check and passed, and so did every mart's suite
+    checks = {check.check_name: check for check in models.get_asset_check_evaluations()}
+    assert all(check.passed for check in checks.values())
+    mart_checks = {mart_check_name(key.path[1]) for key in MART_KEYS}
+    assert mart_checks <= set(checks) and len(checks) - len(mart_checks) > 50
     materialized = {
         e.asset_key.to_user_string()
         for result in (prices, models)
@@ -236,10 +247,19 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
     result = materialize(tmp_path, date(2025, 1, 2), date(2025, 1, 10), market_data=bad_vendor)
     # THEN the blocking check fails naming the row, dbt never runs, and the marts are as before
     assert not result.success
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.check_name == PRICES_CHECK and not evaluation.passed
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    evaluation = evaluations[PRICES_CHECK]
+    assert not evaluation.passed
     failures = evaluation.metadata["failures"].value
     assert "SPY" in failures and "2025-01-08" in failures and "high" in failures
+    # ... and the failure is in the audit trail with the row it names
+    recorded = warehouse.query_frame(
+        "select passed, severity, observed from audit.check_results "
+        "where run_id = ? and check_name = ?",
+        [result.run_id, PRICES_CHECK],
+    )
+    assert recorded["passed"].tolist() == [False] and recorded["severity"][0] == "ERROR"
+    assert "SPY" in recorded["observed"][0] and "2025-01-08" in recorded["observed"][0]
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/prices_daily" in materialized
     assert not any(
@@ -257,3 +277,123 @@ def test_a_failed_check_stops_dbt_and_leaves_marts_unchanged(built, tmp_path, mo
         .to_dict()
     )
     assert marts_after == marts_before
+
+
+def test_every_check_is_in_the_audit_trail_and_the_data_docs(built):
+    tmp_path, (prices, models), warehouse = built
+    runs = [prices.run_id, models.run_id]
+    recorded = warehouse.query_frame(
+        "select run_id, asset_key, check_name, passed, expectations_evaluated "
+        "from audit.check_results where list_contains(?, run_id)",
+        [runs],
+    )
+    expected = {(prices.run_id, "raw/prices_daily", PRICES_CHECK)}
+    expected |= {(prices.run_id, "raw/corporate_actions", ACTIONS_CHECK)}
+    expected |= {
+        (models.run_id, key.to_user_string(), mart_check_name(key.path[1])) for key in MART_KEYS
+    }
+    assert (
+        set(zip(recorded.run_id, recorded.asset_key, recorded.check_name, strict=True)) == expected
+    )
+    assert recorded["passed"].all() and (recorded["expectations_evaluated"] > 0).all()
+    # Published beside the marts for the morning status and the report.
+    with read_only_connection(tmp_path / "analytics.duckdb") as published:
+        published_checks = published.execute(
+            "select count(*) from audit.check_results where list_contains(?, run_id)", [runs]
+        ).fetchone()[0]
+        assert published_checks == len(recorded)
+        loads = published.execute(
+            "select table_name, rows_inserted from audit.load_log where run_id = ?",
+            [prices.run_id],
+        ).fetchall()
+    assert ("raw.prices_daily", expected_bar_count(START, END)) in loads
+    # One Data Docs page per suite, and every validation run listed on the index.
+    docs = DataDocs(tmp_path / "data_docs")
+    suites = set(docs.suite_names())
+    assert {"raw_prices_daily", "raw_corporate_actions"} <= suites
+    assert {f"marts.{key.path[1]}" for key in MART_KEYS} <= suites
+    index = docs.index.read_text(encoding="utf-8")
+    assert prices.run_id in index and models.run_id in index
+
+
+def test_readers_never_fail_while_three_nightly_runs_load_check_and_publish(
+    built, tmp_path, monkeypatch
+):
+    # GIVEN a copy of the built warehouse and its published file, held open by two readers in
+    # other processes: one opening a new read-only connection per read, one long-lived
+    source_dir, _, _ = built
+    for name in ("market.duckdb", "analytics.duckdb"):
+        shutil.copy(source_dir / name, tmp_path / name)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "market.duckdb"))
+    published = tmp_path / "analytics.duckdb"
+    context = multiprocessing.get_context("spawn")
+    stop, ready = context.Event(), context.Event()
+    fresh_reads, long_reads = context.Value("i", 0), context.Value("i", 0)
+    results = context.Queue()
+    readers = [
+        context.Process(
+            target=fresh_connection_reader,
+            args=(str(published), stop, fresh_reads, results),
+            daemon=True,
+        ),
+        context.Process(
+            target=long_lived_reader,
+            args=(str(published), ready, stop, long_reads, results),
+            daemon=True,
+        ),
+    ]
+    nights = [date(2025, 1, 2), date(2025, 1, 3), date(2025, 1, 6)]
+    runs, reports, seconds = [], {}, []
+    try:
+        for reader in readers:
+            reader.start()
+        assert ready.wait(timeout=60), "the long-lived reader did not start"
+        # WHEN three nightly runs each load a session, check, build every model and publish
+        for night in nights:
+            started = time.monotonic()
+            runs.append(materialize(tmp_path, night, night))
+            seconds.append(time.monotonic() - started)
+    finally:
+        stop.set()
+        for _ in readers:
+            try:
+                report = results.get(timeout=60)
+                reports[report["reader"]] = report
+            except queue.Empty:
+                break
+        for reader in readers:
+            reader.join(timeout=10)
+            if reader.is_alive():
+                reader.terminate()
+    # THEN every run succeeded (no writer lock error), no read failed, and every read saw one
+    # whole publish: its row counts and fingerprints are those of one publish_log entry
+    failures = [
+        event.step_failure_data.error.message
+        for run in runs
+        for event in run.all_events
+        if event.is_step_failure
+    ]
+    assert failures == [] and all(run.success for run in runs)
+    assert set(reports) == {"fresh", "long"}
+    fresh, long = reports["fresh"], reports["long"]
+    assert fresh["errors"] == [] and long["errors"] == []
+    log = publish_log(published)
+    entries = {
+        run_id: tuple(sorted(zip(group.table_name, group.row_count, strict=True)))
+        for run_id, group in log.groupby("run_id")
+    }
+    seen_runs = {run_id for run_id, _ in fresh["snapshots"]}
+    assert all(entries[run_id] == counts for run_id, counts in fresh["snapshots"])
+    assert {run.run_id for run in runs} <= set(entries)
+    # The connection opened before the runs kept reading the snapshot it opened, whole.
+    (long_snapshot,) = long["snapshots"]
+    assert long_snapshot[0] not in {run.run_id for run in runs}
+    # Each night added its session: three publishes with growing row counts.
+    rotation_rows = [dict(entries[run.run_id])["fct_sector_rotation_daily"] for run in runs]
+    assert rotation_rows == sorted(rotation_rows) and len(set(rotation_rows)) == 3
+    print(
+        f"\n3 nightly runs in {sum(seconds):.1f}s ({', '.join(f'{s:.1f}s' for s in seconds)}); "
+        f"reads: {sum(fresh['snapshots'].values())} on fresh connections over "
+        f"{len(seen_runs)} publishes, {sum(long['snapshots'].values())} on one long-lived "
+        "connection; reader errors 0, writer lock errors 0"
+    )

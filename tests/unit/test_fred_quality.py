@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from data_quality.suites.fred import validate_fred_observations
+from data_quality.suites.fred import validate_fred_observations, validate_fred_series
 
 
 def vintages(rows) -> pd.DataFrame:
@@ -81,3 +81,26 @@ def test_freshness_follows_release_frequency():
 def test_a_configured_series_with_no_rows_fails():
     outcome = validate(vintages(CLEAN), limits={**LIMITS, "PAYEMS": 95})
     assert failed(outcome) == {"expect_column_values_to_be_in_set:fred_series_freshness.is_present"}
+
+
+def test_series_fetches_need_a_known_frequency_and_one_row_per_fetch():
+    fetched_at = pd.Timestamp("2026-11-20 22:00:00")
+    fetches = pd.DataFrame(
+        {
+            "series_id": ["UNRATE", "UNRATE", "DGS10"],
+            "fetched_at": [fetched_at, fetched_at, fetched_at],
+            "fetch_realtime_date": pd.to_datetime(["2026-11-20"] * 3),
+            "vintage_mode": ["all_vintages", "all_vintages", "latest"],
+            "observations_received": [12, 12, 250],
+            "frequency_short": ["M", "M", "Daily"],
+            "observation_start": pd.to_datetime(["1948-01-01", "1948-01-01", "1962-01-02"]),
+            "observation_end": pd.to_datetime(["2026-10-01", "2026-10-01", "2026-11-19"]),
+        }
+    )
+    outcome = validate_fred_series(fetches)
+    failed = {failure.target: failure.unexpected_count for failure in outcome.failures}
+    assert failed == {
+        "raw.fred_series.['series_id', 'fetched_at']": 2,
+        "raw.fred_series.frequency_short": 1,
+    }
+    assert validate_fred_series(fetches.iloc[[0, 2]].assign(frequency_short=["M", "D"])).success

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from data_quality.suites.prices import validate_prices_daily
+from data_quality.suites.prices import validate_corporate_actions, validate_prices_daily
 from orchestration.warehouse import PRICES_DAILY, Warehouse
 
 
@@ -50,3 +50,64 @@ def test_bad_bars_and_a_missing_session_are_named():
         "raw.prices_daily.volume": 1,
         "session_coverage.is_present": 2,
     }
+
+
+def crypto_bars(days: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "symbol": "BTC-USD",
+            "date": pd.to_datetime(days),
+            "provider": "yahoo",
+            "open": 100.0,
+            "high": 110.0,
+            "low": 90.0,
+            "close": [100.0 + i for i in range(len(days))],
+            "adj_close": [100.0 + i for i in range(len(days))],
+            "volume": 1.0,
+            "close_adjustment": "none",
+        }
+    )
+
+
+def test_crypto_must_cover_every_calendar_day_weekends_included():
+    # Friday to Monday: a missing Sunday is a gap for crypto, though no NYSE session is missing.
+    bars = crypto_bars(["2024-01-05", "2024-01-06", "2024-01-08"])
+    days = [date(2024, 1, 5), date(2024, 1, 6), date(2024, 1, 7), date(2024, 1, 8)]
+    outcome = validate_prices_daily(
+        bars,
+        nyse_symbols=[],
+        sessions=[date(2024, 1, 5), date(2024, 1, 8)],
+        listed_on={},
+        crypto_symbols=["BTC-USD"],
+        days=days,
+    )
+    (failure,) = outcome.failures
+    assert failure.target == "session_coverage.is_present" and failure.unexpected_count == 1
+    assert failure.examples[0]["symbol"] == "BTC-USD"
+    assert pd.Timestamp(failure.examples[0]["date"]) == pd.Timestamp("2024-01-07")
+
+
+def test_corporate_actions_need_their_ratio_or_amount_and_unique_keys():
+    actions = pd.DataFrame(
+        {
+            "symbol": ["XLK", "XLK", "XLK", "NVDA"],
+            "ex_date": pd.to_datetime(["2024-03-18", "2024-03-18", "2024-06-24", "2024-06-10"]),
+            "provider": "yahoo",
+            "action_type": ["dividend", "dividend", "dividend", "split"],
+            "split_numerator": [None, None, None, None],
+            "split_denominator": [None, None, None, 1.0],
+            "dividend_amount": [0.41, 0.41, -0.1, None],
+        }
+    )
+    outcome = validate_corporate_actions(actions)
+    failed = {failure.target: failure.unexpected_count for failure in outcome.failures}
+    assert failed == {
+        "raw.corporate_actions.['symbol', 'ex_date', 'action_type', 'provider']": 2,
+        "raw.corporate_actions.dividend_amount": 1,
+        "raw.corporate_actions.has_its_amount": 1,
+    }
+    assert validate_corporate_actions(
+        actions.iloc[[0, 2, 3]].assign(
+            dividend_amount=[0.41, 0.39, None], split_numerator=[None, None, 10.0]
+        )
+    ).success

@@ -1,0 +1,2 @@
+-- marts.fct_theme_rotation_daily may not hold more than 10% fewer rows than in its last publish.
+{{ row_count_no_large_drop(ref('fct_theme_rotation_daily')) }}
