@@ -40,7 +40,7 @@ def validate_breadth(mart: pd.DataFrame) -> ValidationOutcome:
     e = gx.expectations
     return validate_frame(
         with_breadth_checks(mart),
-        "fct_market_breadth_daily",
+        "marts.fct_market_breadth_daily",
         [
             *(e.ExpectColumnValuesToNotBeNull(column=c) for c in BREADTH_ID),
             e.ExpectCompoundColumnsToBeUnique(column_list=BREADTH_ID),

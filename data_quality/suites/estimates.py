@@ -56,7 +56,7 @@ def validate_earnings_estimates(
     checked = loaded.assign(days_in_future=(as_of - pd.Timestamp(today)).dt.days)
     return validate_frame(
         checked,
-        "earnings_estimates",
+        "raw.earnings_estimates",
         estimate_expectations(known_entities),
         label="earnings_estimates",
         id_columns=ESTIMATE_ID,

@@ -110,7 +110,7 @@ def validate_fred_observations(
     checked = loaded.assign(value_matches_raw=value_matches_raw(loaded))
     outcome = validate_frame(
         checked,
-        "fred_observations",
+        "raw.fred_observations",
         observation_expectations(),
         label="fred_observations",
         id_columns=OBSERVATION_ID,
@@ -118,7 +118,7 @@ def validate_fred_observations(
     outcome.merge(
         validate_frame(
             overlapping_windows(touched_series_rows),
-            "fred_vintage_windows",
+            "raw.fred_observations.vintage_windows",
             window_expectations(),
             label="fred_vintage_windows",
             id_columns=OBSERVATION_ID,
@@ -131,7 +131,7 @@ def validate_fred_observations(
     outcome.merge(
         validate_frame(
             freshness,
-            "fred_series_freshness",
+            "raw.fred_observations.series_freshness",
             freshness_expectations(),
             label="fred_series_freshness",
             id_columns=["series_id"],
@@ -169,7 +169,7 @@ def validate_fred_series(fetches: pd.DataFrame) -> ValidationOutcome:
     """Expectations on the series fetches (metadata rows) a load just wrote."""
     return validate_frame(
         fetches,
-        "raw_fred_series",
+        "raw.fred_series",
         series_fetch_expectations(),
         label="raw.fred_series",
         id_columns=SERIES_FETCH_ID,

@@ -96,7 +96,7 @@ def member_counts(spells: pd.DataFrame, index_id: str, sessions: Iterable[date])
 def validate_membership(spells: pd.DataFrame, holdings: pd.DataFrame) -> ValidationOutcome:
     outcome = validate_frame(
         overlapping_spells(spells),
-        "index_membership",
+        "raw.index_membership",
         spell_expectations(),
         label="index_membership",
         id_columns=SPELL_ID,
@@ -105,7 +105,7 @@ def validate_membership(spells: pd.DataFrame, holdings: pd.DataFrame) -> Validat
         outcome.merge(
             validate_frame(
                 holdings,
-                "index_holdings",
+                "raw.index_holdings",
                 holding_expectations(),
                 label="index_holdings",
                 id_columns=HOLDING_ID,
@@ -118,7 +118,7 @@ def validate_sp500_counts(spells: pd.DataFrame, sessions: Iterable[date]) -> Val
     counts = member_counts(spells, "SP500", sessions)
     return validate_frame(
         counts,
-        "sp500_member_count",
+        "raw.index_membership.sp500_member_count",
         count_expectations(),
         label="sp500_member_count",
         id_columns=["trade_date"],

@@ -117,7 +117,7 @@ def validate_prices_daily(
     """All expectations on newly loaded bars; ``sessions`` are the NYSE sessions loaded and
     ``days`` every calendar day loaded (crypto trades every day, weekends and holidays too)."""
     outcome = validate_frame(
-        bars, "raw_prices_daily", bars_expectations(), label="raw.prices_daily", id_columns=BAR_ID
+        bars, "raw.prices_daily", bars_expectations(), label="raw.prices_daily", id_columns=BAR_ID
     )
     coverage = pd.concat(
         [
@@ -130,7 +130,7 @@ def validate_prices_daily(
         outcome.merge(
             validate_frame(
                 coverage,
-                "raw_prices_daily_session_coverage",
+                "raw.prices_daily.session_coverage",
                 coverage_expectations(),
                 label="session_coverage",
                 id_columns=["symbol", "date"],
@@ -140,7 +140,7 @@ def validate_prices_daily(
         outcome.merge(
             validate_frame(
                 identical_runs(bars),
-                "raw_prices_daily_stale_bars",
+                "raw.prices_daily.stale_bars",
                 stale_expectations(),
                 label="identical_ohlc_runs",
                 id_columns=BAR_ID,
@@ -175,7 +175,7 @@ def validate_corporate_actions(actions: pd.DataFrame) -> ValidationOutcome:
     )
     return validate_frame(
         checked,
-        "raw_corporate_actions",
+        "raw.corporate_actions",
         corporate_action_expectations(),
         label="raw.corporate_actions",
         id_columns=ACTION_ID,

@@ -108,12 +108,12 @@ def validate_sec_facts(
         capex_val=loaded["val"].where(is_capex),
     )
     outcome = validate_frame(
-        checked, "sec_facts", fact_expectations(), label="sec_facts", id_columns=FACT_ID
+        checked, "raw.sec_facts", fact_expectations(), label="sec_facts", id_columns=FACT_ID
     )
     outcome.merge(
         validate_frame(
             filing_cadence(last_filed, annual_filers, today),
-            "sec_filing_cadence",
+            "raw.sec_facts.filing_cadence",
             cadence_expectations(),
             label="sec_filing_cadence",
             id_columns=["ticker"],

@@ -42,18 +42,20 @@ def expectation_result(
             for failure in outcome.failures[:OBSERVED_FAILURES]
         ],
     }
-    warehouse.get().record_check_result(
-        CheckRecord(
-            run_id=context.run.run_id,
-            asset_key=key.to_user_string(),
-            check_name=check_name,
-            passed=outcome.success,
-            severity=severity.value,
-            expectations_evaluated=outcome.evaluated,
-            expectations_failed=len(outcome.failures),
-            observed=observed,
-            checked_at=utc_now(),
-        )
+    warehouse.get().record_check_results(
+        [
+            CheckRecord(
+                run_id=context.run.run_id,
+                asset_key=key.to_user_string(),
+                check_name=check_name,
+                passed=outcome.success,
+                severity=severity.value,
+                expectations_evaluated=outcome.evaluated,
+                expectations_failed=len(outcome.failures),
+                observed=observed,
+                checked_at=utc_now(),
+            )
+        ]
     )
     return dg.AssetCheckResult(
         check_name=check_name,

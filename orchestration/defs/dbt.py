@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.prices import WRITER_POOL
+from orchestration.warehouse import CheckRecord, WarehouseResource, utc_now
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -54,6 +55,38 @@ class LayerTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=LayerTranslator(),
     pool=WRITER_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, staging, intermediate and marts, with their dbt tests, in dependency order."""
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """Seeds, staging, intermediate and marts, with their dbt tests, in dependency order.
+
+    Every dbt test is an asset check; its result also goes to audit.check_results, written
+    once dbt has finished (dbt holds the warehouse file while it runs)."""
+    tests: list[CheckRecord] = []
+    try:
+        for event in dbt.cli(["build"], context=context).stream():
+            if isinstance(event, dg.AssetCheckResult | dg.AssetCheckEvaluation):
+                tests.append(dbt_test_record(context.run.run_id, event))
+            yield event
+    finally:
+        # Failed tests too: dbt has exited (and released the file) when its stream raises.
+        warehouse.get().record_check_results(tests)
+
+
+def dbt_test_record(
+    run_id: str, event: dg.AssetCheckResult | dg.AssetCheckEvaluation
+) -> CheckRecord:
+    metadata = {name: getattr(value, "value", value) for name, value in event.metadata.items()}
+    failed_rows = metadata.get("dagster_dbt/failed_row_count")
+    severity = event.severity.value if event.severity is not None else "ERROR"
+    return CheckRecord(
+        run_id=run_id,
+        asset_key=event.asset_key.to_user_string(),
+        check_name=event.check_name,
+        passed=bool(event.passed),
+        severity=severity,
+        expectations_evaluated=1,
+        expectations_failed=0 if event.passed else 1,
+        observed={"failed_row_count": failed_rows, "test": "dbt"},
+        checked_at=utc_now(),
+    )
