@@ -13,6 +13,7 @@ from orchestration.defs.capex import (
     sec_weekly_refresh,
 )
 from orchestration.defs.dbt import DBT_PROJECT_DIR, dbt_executable, dbt_models
+from orchestration.defs.docs import dbt_docs
 from orchestration.defs.estimates import (
     estimate_file_drops,
     estimate_files_job,
@@ -25,7 +26,8 @@ from orchestration.defs.prices import (
     raw_prices,
 )
 from orchestration.defs.publish import published_marts
-from orchestration.defs.quality import market_breadth_expectations
+from orchestration.defs.quality import MART_CHECKS
+from orchestration.defs.report import market_report
 from orchestration.defs.resources import MarketDataResource
 from orchestration.defs.universe import raw_index_membership
 from orchestration.warehouse import WarehouseResource
@@ -63,6 +65,7 @@ def build_resources() -> dict[str, object]:
             path=dg.EnvVar("WAREHOUSE_PATH"),
             published_path=dg.EnvVar("ANALYTICS_PATH"),
             parquet_dir=dg.EnvVar("PUBLISHED_PARQUET_DIR"),
+            data_docs_dir=dg.EnvVar("DATA_DOCS_DIR"),
         ),
         "market_data": MarketDataResource(
             source_mode=dg.EnvVar("SOURCE_MODE"),
@@ -97,9 +100,11 @@ defs = dg.Definitions(
         raw_earnings_estimates,
         dbt_models,
         published_marts,
+        dbt_docs,
+        market_report,
     ],
     jobs=[nightly_job, sec_filings_job, estimate_files_job],
-    asset_checks=[market_breadth_expectations],
+    asset_checks=MART_CHECKS,
     schedules=[nightly_after_close, sec_weekly_refresh],
     sensors=[sec_new_filings, estimate_file_drops],
     resources=build_resources(),

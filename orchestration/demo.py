@@ -31,6 +31,7 @@ from orchestration.defs.universe import (
     RAW_INDEX_MEMBERSHIP,
     raw_index_membership,
 )
+from orchestration.report import default_report_dir
 from orchestration.sample.estimates import write_drop_files
 from orchestration.warehouse import Warehouse, utc_now
 
@@ -207,6 +208,10 @@ def main() -> int:
     print(f"\nWarehouse (the pipeline's working file): {warehouse.path}")
     print(f"Published for analysts and BI tools (read-only): {os.environ.get('ANALYTICS_PATH')}")
     print(f"Published Parquet, one file per mart: {os.environ.get('PUBLISHED_PARQUET_DIR')}")
+    published = os.environ.get("ANALYTICS_PATH") or warehouse.path.parent / "analytics.duckdb"
+    print(f"Market report: {default_report_dir(published) / 'index.html'}")
+    data_docs = Path(os.environ.get("DATA_DOCS_DIR") or warehouse.path.parent / "data_docs")
+    print(f"Data quality (Great Expectations Data Docs): {data_docs / 'index.html'}")
     print(f"Landing archive: {os.environ.get('LANDING_DIR')}")
     print(f"Run log: {log_path}")
     print(
