@@ -1,0 +1,126 @@
+"""Benchmark 1, ingestion: the pipeline's load path for the whole history vs DuckDB's floor.
+
+Pipeline: each symbol's Stooq CSV payload (the primary provider's wire format, generated
+beforehand and held in memory: no HTTP) -> ``stooq.parse_daily_csv`` (typed rows) -> the rows
+of a batch of symbols concatenated with their payload_ref, as ``fetch_prices`` returns them ->
+``Warehouse.replace_date_range`` (one transaction: delete the symbols' date range, insert,
+audit.load_log). Floor: the same typed rows as one Arrow table, one ``INSERT ... SELECT`` into
+an identical empty table of another file. Both run batch by batch, side by side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from benchmarks.context import (
+    Context,
+    as_date,
+    insert_arrow_sql,
+    load_membership,
+    stamp,
+    stooq_payloads,
+    typed_arrow,
+)
+from benchmarks.measure import measured, rate
+from orchestration.sources.prices import stooq
+from orchestration.warehouse import PRICES_DAILY, Warehouse
+
+SYMBOLS_PER_BATCH = 1_000
+
+
+def symbol_batches(bars: pa.Table, per_batch: int) -> list[tuple[int, int]]:
+    """Row ranges of consecutive symbols (``bars`` is ordered by symbol)."""
+    indices = bars.column("symbol").combine_chunks().indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, indices[1:] != indices[:-1]])
+    bounds = [*starts[::per_batch].tolist(), len(indices)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def parse_payloads(payloads: list[tuple[str, bytes]]) -> pd.DataFrame:
+    frames = [
+        stooq.parse_daily_csv(body, symbol).bars.assign(
+            payload_ref=f"benchmark/stooq/daily_{symbol}.csv"
+        )
+        for symbol, body in payloads
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def run(context: Context) -> dict:
+    dataset = context.dataset
+    context.reset_warehouse()
+    load_membership(context.warehouse, dataset)
+    floor_path = context.workdir / "floor.duckdb"
+    floor_path.unlink(missing_ok=True)
+    floor = Warehouse(floor_path)
+    with floor.connect() as connection:
+        floor.ensure_raw_tables(connection)
+
+    history = dataset.bars(end=dataset.history_end)
+    start, end = as_date(dataset.history_start), as_date(dataset.history_end)
+    totals = {"rows": 0, "floor": 0.0, "parse": 0.0, "load": 0.0}
+    peaks = {"floor": 0.0, "parse": 0.0, "load": 0.0}
+    batches = symbol_batches(history, SYMBOLS_PER_BATCH)
+    for number, (first, last) in enumerate(batches):
+        chunk = history.slice(first, last - first)
+        typed = typed_arrow(chunk)
+        with measured("floor") as floor_stage, floor.connect() as connection:
+            connection.register("floor_rows", typed)
+            connection.execute(
+                insert_arrow_sql("floor_rows"),
+                ["benchmark-floor", stamp("x").loaded_at.replace(tzinfo=None)],
+            )
+            connection.unregister("floor_rows")
+        del typed
+        payloads = stooq_payloads(chunk)
+        with measured("parse") as parse_stage:
+            frame = parse_payloads(payloads)
+        del payloads
+        scope = pd.DataFrame(
+            {"symbol": frame["symbol"].unique(), "provider": "stooq"}, dtype="string"
+        )
+        with measured("load") as load_stage:
+            result = context.warehouse.replace_date_range(
+                PRICES_DAILY, frame, date_column="date", start=start, end=end,
+                scope=scope, stamp=stamp(f"benchmark-ingestion-{number}"),
+            )  # fmt: skip
+        if result.inserted != chunk.num_rows:
+            raise AssertionError(
+                f"batch {number}: {result.inserted} rows loaded of {chunk.num_rows}"
+            )
+        del frame
+        totals["rows"] += chunk.num_rows
+        for stage in (floor_stage, parse_stage, load_stage):
+            totals[stage.name] += stage.seconds
+            peaks[stage.name] = max(peaks[stage.name], stage.peak)
+        print(
+            f"  batch {number + 1}/{len(batches)}: {chunk.num_rows:,} rows; floor "
+            f"{floor_stage.seconds:.2f}s, parse {parse_stage.seconds:.2f}s, "
+            f"load {load_stage.seconds:.2f}s",
+            flush=True,
+        )
+    del history
+    floor_path.unlink(missing_ok=True)
+    context.mark(loaded=True, built=False)
+    rows = totals["rows"]
+    pipeline_seconds = totals["parse"] + totals["load"]
+    return {
+        "rows": rows,
+        "batches": len(batches),
+        "floor_seconds": round(totals["floor"], 3),
+        "floor_rows_per_s": round(rate(rows, totals["floor"])),
+        "load_seconds": round(totals["load"], 3),
+        "load_rows_per_s": round(rate(rows, totals["load"])),
+        "parse_seconds": round(totals["parse"], 3),
+        "parse_rows_per_s": round(rate(rows, totals["parse"])),
+        "pipeline_seconds": round(pipeline_seconds, 3),
+        "pipeline_rows_per_s": round(rate(rows, pipeline_seconds)),
+        "load_vs_floor_ratio": round(totals["load"] / totals["floor"], 2),
+        "pipeline_vs_floor_ratio": round(pipeline_seconds / totals["floor"], 2),
+        "floor_peak_mb": round(peaks["floor"]),
+        "parse_peak_mb": round(peaks["parse"]),
+        "load_peak_mb": round(peaks["load"]),
+        "load_vs_floor_peak_ratio": round(peaks["load"] / peaks["floor"], 2),
+    }
