@@ -10,6 +10,7 @@ Nothing here knows about Dagster or about any particular source's payload schema
 
 from __future__ import annotations
 
+import csv
 import email.utils
 import gzip
 import hashlib
@@ -27,6 +28,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Query-string and header names whose values are secrets even if nobody registered them.
 SECRET_PARAM_NAMES = ("api_key", "apikey", "token", "access_token", "key", "crumb")
 REDACTED = "***"
+# A redirect chain longer than this is a loop or a misconfigured proxy, not a data source.
+MAX_REDIRECTS = 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,6 +86,18 @@ class ApiErrorPayload(PayloadError):
     """A JSON error object arrived with a success status."""
 
 
+class CorruptBodyError(PayloadError):
+    """The body does not decode as its ``Content-Encoding`` says (e.g. a corrupt gzip stream)."""
+
+
+class RedirectLoopError(SourceError):
+    """The source kept redirecting (a loop, or more than :data:`MAX_REDIRECTS` hops)."""
+
+
+class SlowBodyError(TransientSourceError):
+    """The body kept arriving, but too slowly to finish within the policy's ``total_timeout``."""
+
+
 # --------------------------------------------------------------------------------------------
 # Secrets
 # --------------------------------------------------------------------------------------------
@@ -105,6 +121,12 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             result = result.replace(secret, REDACTED)
         return self._param_pattern.sub(rf"\1={REDACTED}", result)
+
+    def scrub_bytes(self, body: bytes) -> bytes:
+        """``body`` with every registered secret replaced (a server may echo a key back)."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            body = body.replace(secret.encode("utf-8"), REDACTED.encode())
+        return body
 
 
 class _RedactingLogFilter(logging.Filter):
@@ -205,7 +227,8 @@ class SourcePolicy:
     requests_per_second: float = 2.0
     burst: float | None = None
     connect_timeout: float = 5.0
-    read_timeout: float = 60.0
+    read_timeout: float = 60.0  # longest silence between two reads
+    total_timeout: float = 600.0  # longest time for one response, however it trickles in
     max_retries: int = 4
     backoff_base: float = 0.5
     backoff_max: float = 60.0
@@ -247,6 +270,7 @@ class HttpClient:
         rng: random.Random | None = None,
     ):
         self.session = session or requests.Session()
+        self.session.max_redirects = MAX_REDIRECTS
         self.session.headers["User-Agent"] = user_agent
         self.session.headers.setdefault("Accept-Encoding", "gzip, deflate")
         self.archive = archive
@@ -302,19 +326,40 @@ class HttpClient:
             self.request_count += 1
             failure: str
             retry_after: float | None = None
+            slow = False
             try:
                 response = self.session.send(
-                    prepared, timeout=(policy.connect_timeout, policy.read_timeout)
+                    prepared,
+                    timeout=(policy.connect_timeout, policy.read_timeout),
+                    stream=True,
                 )
-            except (
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ) as exc:
-                # The connection dropped mid-body: what arrived is not the payload.
-                reason = self.redact(exc)
-                raise TruncatedBodyError(
-                    f"body cut off: {reason}", url=safe_url, source=source
+                try:
+                    body = self._read_body(
+                        response, self._clock() + policy.total_timeout, source, safe_url
+                    )
+                finally:
+                    response.close()
+            except requests.exceptions.TooManyRedirects:
+                raise RedirectLoopError(
+                    f"more than {self.session.max_redirects} redirects (a redirect loop?)",
+                    url=safe_url,
+                    source=source,
                 ) from None
+            except requests.exceptions.ContentDecodingError as exc:
+                raise CorruptBodyError(
+                    f"body does not decode as its Content-Encoding says: {self.redact(exc)}",
+                    url=safe_url,
+                    source=source,
+                ) from None
+            except requests.exceptions.ChunkedEncodingError as exc:
+                if not _connection_reset(exc):
+                    raise TruncatedBodyError(
+                        f"body cut off: {self.redact(exc)}", url=safe_url, source=source
+                    ) from None
+                failure = f"connection reset mid-body: {self.redact(exc)}"
+            except _SlowBody as exc:
+                failure = f"{SlowBodyError.__name__}: {exc}"
+                slow = True
             except (requests.ConnectionError, requests.Timeout) as exc:
                 # The exception text contains the full URL: never chain it.
                 failure = f"{type(exc).__name__}: {self.redact(exc)}"
@@ -324,15 +369,15 @@ class HttpClient:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 elif response.status_code >= 400:
                     raise HttpStatusError(
-                        f"HTTP {response.status_code}: {self._snippet(response.content)}",
+                        f"HTTP {response.status_code}: {self._snippet(body)}",
                         url=safe_url,
                         source=source,
                         status=response.status_code,
                     )
                 else:
-                    return self._accept(source, safe_url, response, expect, archive_name)
+                    return self._accept(source, safe_url, response, body, expect, archive_name)
             if attempt >= policy.max_retries:
-                raise TransientSourceError(
+                raise (SlowBodyError if slow else TransientSourceError)(
                     f"gave up after {attempt + 1} attempts; last failure: {failure}",
                     url=safe_url,
                     source=source,
@@ -351,6 +396,49 @@ class HttpClient:
             self._sleep(delay)
             attempt += 1
 
+    def _read_body(
+        self, response: requests.Response, deadline: float, source: str, safe_url: str
+    ) -> bytes:
+        """The whole body, read as it arrives; raises :class:`_SlowBody` past ``deadline``.
+
+        ``read_timeout`` bounds each silence only: a server that sends a byte now and then
+        would hold the connection for ever without the deadline.
+        """
+        raw = response.raw
+        if response._content_consumed or not isinstance(raw, urllib3.BaseHTTPResponse):
+            return response.content  # adapters that hand over the body whole
+        chunks: list[bytes] = []
+        try:
+            while chunk := raw.read1(64 * 1024, decode_content=True):
+                chunks.append(chunk)
+                if self._clock() > deadline:
+                    raise _SlowBody(
+                        f"only {sum(map(len, chunks))} bytes had arrived when the policy's "
+                        "total_timeout ran out (a slow drip)"
+                    )
+        except urllib3.exceptions.DecodeError as exc:
+            raise CorruptBodyError(
+                f"body does not decode as its Content-Encoding "
+                f"{response.headers.get('Content-Encoding')!r} says: {self.redact(exc)}",
+                url=safe_url,
+                source=source,
+            ) from None
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(self.redact(exc)) from None
+        except (urllib3.exceptions.ProtocolError, OSError) as exc:
+            if _connection_reset(exc):
+                # The network dropped the connection: as transient as a refused one.
+                raise requests.exceptions.ConnectionError(
+                    f"connection reset mid-body: {self.redact(exc)}"
+                ) from None
+            raise TruncatedBodyError(
+                f"body cut off: {self.redact(exc)}", url=safe_url, source=source
+            ) from None
+        body = b"".join(chunks)
+        response._content = body
+        response._content_consumed = True
+        return body
+
     def _backoff(self, policy: SourcePolicy, attempt: int, retry_after: float | None) -> float:
         exponential = min(policy.backoff_max, policy.backoff_base * (2**attempt))
         # Jitter spreads retries of parallel clients; Retry-After is a floor, not a suggestion.
@@ -368,12 +456,19 @@ class HttpClient:
         source: str,
         safe_url: str,
         response: requests.Response,
+        body: bytes,
         expect: Expect,
         archive_name: str | None,
     ) -> Payload:
-        body = response.content
         content_type = response.headers.get("Content-Type", "")
-        check_body(body, expect=expect, content_type=content_type, url=safe_url, source=source)
+        check_body(
+            body,
+            expect=expect,
+            content_type=content_type,
+            url=safe_url,
+            source=source,
+            redact=self.redact,
+        )
         announced = response.headers.get("Content-Length")
         if (
             announced
@@ -390,7 +485,11 @@ class HttpClient:
         payload_ref = None
         if self.archive is not None and archive_name:
             payload_ref = self.archive.save(
-                source=source, name=archive_name, body=body, url=safe_url, fetched_at=fetched_at
+                source=source,
+                name=archive_name,
+                body=self.redact.scrub_bytes(body),
+                url=safe_url,
+                fetched_at=fetched_at,
             )
         return Payload(
             source=source,
@@ -401,6 +500,25 @@ class HttpClient:
             content_type=content_type,
             payload_ref=payload_ref,
         )
+
+
+class _SlowBody(Exception):
+    """Internal: the body missed the policy's total deadline (becomes :class:`SlowBodyError`)."""
+
+
+def _connection_reset(exc: BaseException) -> bool:
+    """Whether the peer reset the connection (the network), rather than closed it early."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ConnectionResetError):
+            return True
+        pending.extend([*item.args, item.__cause__, item.__context__])
+    return False
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -422,8 +540,19 @@ def parse_retry_after(value: str | None) -> float | None:
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml|<!--)", re.IGNORECASE)
 
 
-def check_body(body: bytes, *, expect: Expect, content_type: str, url: str, source: str) -> None:
-    """Reject bodies that are not the payload kind asked for. Raises a :class:`PayloadError`."""
+def check_body(
+    body: bytes,
+    *,
+    expect: Expect,
+    content_type: str,
+    url: str,
+    source: str,
+    redact: Callable[[object], str] = str,
+) -> None:
+    """Reject bodies that are not the payload kind asked for. Raises a :class:`PayloadError`.
+
+    ``redact`` scrubs what the body contributes to a message: a server may echo a key back.
+    """
     if not body.strip():
         raise EmptyBodyError("empty response body", url=url, source=source)
     if expect in ("json", "csv") and (
@@ -432,10 +561,13 @@ def check_body(body: bytes, *, expect: Expect, content_type: str, url: str, sour
         title = re.search(rb"<title>(.*?)</title>", body[:4000], re.IGNORECASE | re.DOTALL)
         seen = title.group(1).decode("utf-8", "replace").strip() if title else "no title"
         raise UnexpectedHtmlError(
-            f"expected {expect.upper()} but received an HTML page ({seen!r}, {len(body)} bytes)",
+            f"expected {expect.upper()} but received an HTML page "
+            f"({redact(seen)!r}, {len(body)} bytes)",
             url=url,
             source=source,
         )
+    if expect == "csv":
+        _check_csv_ending(body, url=url, source=source)
     if expect == "json":
         try:
             document = json.loads(body)
@@ -449,8 +581,26 @@ def check_body(body: bytes, *, expect: Expect, content_type: str, url: str, sour
         message = json_error_message(document)
         if message:
             raise ApiErrorPayload(
-                f"error object in a success response: {message}", url=url, source=source
+                f"error object in a success response: {redact(message)}", url=url, source=source
             )
+
+
+def _check_csv_ending(body: bytes, *, url: str, source: str) -> None:
+    """A CSV whose last line stops without a newline and with fewer fields than the header was
+    cut off (a complete last line without a newline is accepted)."""
+    if body.endswith((b"\n", b"\r")):
+        return
+    lines = [line for line in body.decode("utf-8-sig", errors="replace").splitlines() if line]
+    if len(lines) < 2:
+        return
+    header, last = (next(csv.reader([line])) for line in (lines[0], lines[-1]))
+    if len(last) < len(header):
+        raise TruncatedBodyError(
+            f"CSV cut off: the last line (line {len(lines)}) has {len(last)} of the header's "
+            f"{len(header)} fields and no line ending",
+            url=url,
+            source=source,
+        )
 
 
 def json_error_message(document: Any) -> str | None:

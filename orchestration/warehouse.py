@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 LOAD_METADATA_COLUMNS: dict[str, str] = {
     "_source": "VARCHAR",
@@ -245,6 +249,64 @@ RAW_TABLES = {
 }
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "seeds", "audit")
 
+# A writer refuses to start with less free space than this on the warehouse's file system
+# (bytes; env WAREHOUSE_MIN_FREE_BYTES): DuckDB needs room for its WAL and checkpoint, and a
+# load that runs out of space mid-checkpoint is far worse than one that never starts.
+MIN_FREE_BYTES_ENV_VAR = "WAREHOUSE_MIN_FREE_BYTES"
+DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024
+# How long a writer waits for another process's lock on the warehouse file before giving up
+# (seconds; env WAREHOUSE_LOCK_TIMEOUT_SECONDS).
+LOCK_TIMEOUT_ENV_VAR = "WAREHOUSE_LOCK_TIMEOUT_SECONDS"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
+
+
+class InsufficientDiskSpaceError(RuntimeError):
+    """Too little free space to start writing to the warehouse."""
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process held the warehouse file for longer than the lock timeout."""
+
+
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"{name}={text!r} is negative")
+    return value
+
+
+def check_disk_space(path: str | Path, required_bytes: int | None = None) -> int:
+    """Pre-flight: raise :class:`InsufficientDiskSpaceError` unless the file system holding
+    ``path`` has ``required_bytes`` free (default: ``WAREHOUSE_MIN_FREE_BYTES``, else 256 MiB).
+    Returns the free bytes."""
+    required = int(
+        required_bytes
+        if required_bytes is not None
+        else _env_number(MIN_FREE_BYTES_ENV_VAR, DEFAULT_MIN_FREE_BYTES)
+    )
+    target = Path(path)
+    probe = next((p for p in (target, *target.parents) if p.exists()), Path("/"))
+    free = shutil.disk_usage(probe).free
+    if free < required:
+        raise InsufficientDiskSpaceError(
+            f"not starting to write {target}: {free:,} bytes free on its file system "
+            f"({probe}), {required:,} required ({MIN_FREE_BYTES_ENV_VAR}); free some space "
+            "or lower the threshold"
+        )
+    return free
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
 # The audit trail: one row per load (written in the load's own transaction, so a rolled-back
 # load leaves no entry) and one row per asset check evaluation. Both are copied into the
 # published file, where `make status` and the report read them.
@@ -312,9 +374,31 @@ class Warehouse:
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse file. A writer first checks the free disk space; both
+        wait (up to ``WAREHOUSE_LOCK_TIMEOUT_SECONDS``) while another process holds the file,
+        then raise :class:`WarehouseLockedError` naming it."""
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(str(self.path), read_only=read_only)
+            check_disk_space(self.path)
+        timeout = _env_number(LOCK_TIMEOUT_ENV_VAR, DEFAULT_LOCK_TIMEOUT_SECONDS)
+        started = time.monotonic()
+        pause = 0.05
+        while True:
+            try:
+                connection = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as error:
+                waited = time.monotonic() - started
+                if not _is_lock_conflict(error):
+                    raise
+                if waited >= timeout:
+                    raise WarehouseLockedError(
+                        f"{self.path} is locked by another process; gave up after "
+                        f"{waited:.1f}s ({LOCK_TIMEOUT_ENV_VAR}={timeout:g}): {error}"
+                    ) from None
+                # DuckDB allows one writing process per file: wait for it to finish.
+                time.sleep(min(pause, max(0.0, timeout - waited)))
+                pause = min(pause * 2, 1.0)
         try:
             yield connection
         finally:
@@ -392,7 +476,13 @@ class Warehouse:
                 missing = [c for c in (*table.columns, "payload_ref") if c not in frame.columns]
                 if missing:
                     raise ValueError(f"{table.qualified}: frame lacks columns {missing}")
-                connection.register("incoming", frame)
+                # DuckDB scans an Arrow table about twice as fast as a DataFrame (2M bars:
+                # 13.0 s -> 6.3-8.4 s); a frame Arrow cannot type is scanned as it is.
+                try:
+                    incoming = pa.Table.from_pandas(frame, preserve_index=False)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                    incoming = frame
+                connection.register("incoming", incoming)
                 deleted = connection.execute(
                     f"delete from {table.qualified} as target where {condition}",
                     list(parameters),
@@ -453,24 +543,45 @@ class Warehouse:
                 f"select * from {table.qualified} where {where}", parameters
             ).df()
 
-    def record_check_result(self, result: CheckRecord) -> None:
-        """Append one asset check evaluation to ``audit.check_results``."""
+    def record_check_results(self, results: Sequence[CheckRecord]) -> None:
+        """Append asset check evaluations to ``audit.check_results``, in one transaction."""
+        if not results:
+            return
+        rows = [
+            [
+                result.run_id,
+                result.asset_key,
+                result.check_name,
+                result.passed,
+                result.severity,
+                result.expectations_evaluated,
+                result.expectations_failed,
+                json.dumps(result.observed, default=str, sort_keys=True),
+                result.checked_at.replace(tzinfo=None),
+            ]
+            for result in results
+        ]
         with self.connect() as connection:
             self.ensure_raw_tables(connection)
-            connection.execute(
-                "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    result.run_id,
-                    result.asset_key,
-                    result.check_name,
-                    result.passed,
-                    result.severity,
-                    result.expectations_evaluated,
-                    result.expectations_failed,
-                    json.dumps(result.observed, default=str, sort_keys=True),
-                    result.checked_at.replace(tzinfo=None),
-                ],
+            connection.executemany(
+                "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
+
+    def last_published_row_count(self, mart: str) -> int | None:
+        """Rows of ``mart`` in the latest publish (``audit.publish_log``); None if never."""
+        with self.connect(read_only=True) as connection:
+            exists = connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'audit' and table_name = 'publish_log'"
+            ).fetchone()[0]
+            if not exists:
+                return None
+            row = connection.execute(
+                "select row_count from audit.publish_log where table_name = ? "
+                "order by published_at desc limit 1",
+                [mart],
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def read_table(self, table: RawTable) -> pd.DataFrame:
         """A whole raw table (for the small ones: membership spells, holdings)."""
@@ -508,6 +619,7 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str
     published_path: str | None = None  # the analysts' database (analytics.duckdb)
     parquet_dir: str | None = None  # one Parquet file per mart
+    data_docs_dir: str | None = None  # the Great Expectations Data Docs site
 
     def get(self) -> Warehouse:
         return Warehouse(self.path)
@@ -517,3 +629,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def parquet(self) -> Path:
         return Path(self.parquet_dir or Path(self.path).parent / "published" / "parquet")
+
+    def data_docs(self) -> Path:
+        return Path(self.data_docs_dir or Path(self.path).parent / "data_docs")

@@ -39,7 +39,9 @@ def load_drop_file(
 
     Returns (rows loaded, report path when quarantined).
     """
-    path = drop_dir / name
+    # The name comes from run config: refused unless it is a plain regular file in the folder
+    # (no ../, no symlink, not oversized), before anything is read, archived or quarantined.
+    path = estimates.safe_drop_path(drop_dir, name)
     body = path.read_bytes()
     now = utc_now()
     ref = archive.save(

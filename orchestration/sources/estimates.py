@@ -60,6 +60,7 @@ import logging
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -80,6 +81,7 @@ from orchestration.http import (
     SourcePolicy,
     TransientSourceError,
 )
+from orchestration.sources.identifiers import valid_ticker
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,10 @@ DROP_DIR_ENV_VAR = "ESTIMATES_DROP_DIR"
 DEFAULT_DROP_DIR = Path("warehouse") / "drops" / "estimates"
 QUARANTINE_DIRNAME = "quarantine"
 MAX_PROBLEMS = 50
+# A vendor file is a few hundred kilobytes; anything this big is not one and is never read.
+MAX_DROP_FILE_BYTES = 20 * 1024 * 1024
+# A drop file name: a plain name in the drop folder, never a path.
+_DROP_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.csv", re.IGNORECASE)
 
 # The vendor file contract, in order.
 ESTIMATE_COLUMNS: tuple[str, ...] = (
@@ -229,6 +235,11 @@ class EstimateFileError(EstimatesError):
             "name: a file with changed bytes is a new version and is checked again.",
         ]
         return "\n".join(lines) + "\n"
+
+
+class UnsafeDropFileError(EstimatesError):
+    """A drop file that is never read: a path outside the drop folder, a symlink, not a regular
+    file, or larger than :data:`MAX_DROP_FILE_BYTES`."""
 
 
 class FileChangedError(EstimatesError):
@@ -516,6 +527,7 @@ def parse_drop_file(
     ``payload_ref`` is stamped on every row (e.g. the file's copy in the landing archive).
     """
     path = Path(path)
+    _refuse_unsafe_file(path)
     body = path.read_bytes()
     sha256 = _sha256(body)
     checked_at = checked_at or datetime.now(UTC)
@@ -545,6 +557,11 @@ def parse_drop_file(
     missing = [c for c in ESTIMATE_COLUMNS if c not in header]
     if missing:
         problems.add(f"line 1 (header): missing column(s) {missing}")
+    extra = [c for c in header if c not in ESTIMATE_COLUMNS]
+    if extra:
+        # Deliberately ignored (the contract names the columns loaded), but said out loud so
+        # a vendor's schema change is noticed.
+        log.warning("%s: ignoring column(s) not in the file contract: %s", path.name, extra)
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         problems.add(f"line 1 (header): column(s) {repeated} appear more than once")
@@ -760,6 +777,40 @@ def _check_duplicates(records: list[dict[str, Any]], lines: list[int], problems:
             seen[key] = line
 
 
+def _refuse_unsafe_file(path: Path) -> None:
+    if ".." in path.parts:
+        raise UnsafeDropFileError(f"{path}: a drop file path may not climb out of its folder")
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        raise UnsafeDropFileError(f"{path}: no such drop file") from None
+    if stat.S_ISLNK(status.st_mode):
+        raise UnsafeDropFileError(f"{path}: is a symbolic link; only regular files are read")
+    if not stat.S_ISREG(status.st_mode):
+        raise UnsafeDropFileError(f"{path}: is not a regular file")
+    if status.st_size > MAX_DROP_FILE_BYTES:
+        raise UnsafeDropFileError(
+            f"{path}: {status.st_size:,} bytes, more than the {MAX_DROP_FILE_BYTES:,} a drop "
+            "file may have"
+        )
+
+
+def safe_drop_path(drop_dir: Path, name: str) -> Path:
+    """The path of drop file ``name`` in ``drop_dir``, or :class:`UnsafeDropFileError` when the
+    name is a path (``../../etc/passwd``), the file a symlink, not a regular file, or too big.
+    Call it before reading a file whose name came from a run's configuration."""
+    if not isinstance(name, str) or not _DROP_FILE_NAME.fullmatch(name):
+        raise UnsafeDropFileError(
+            f"{name!r} is not a drop file name (letters, digits, '.', '_', '-', ending .csv)"
+        )
+    folder = Path(drop_dir)
+    path = folder / name
+    _refuse_unsafe_file(path)
+    if path.resolve().parent != folder.resolve():
+        raise UnsafeDropFileError(f"{path}: resolves outside the drop folder {folder}")
+    return path
+
+
 def quarantine_dir_for(drop_dir: Path) -> Path:
     """The default quarantine folder: a ``quarantine`` subfolder of the drop folder."""
     return Path(drop_dir) / QUARANTINE_DIRNAME
@@ -820,13 +871,23 @@ def pending_drop_files(
         if name.startswith((".", "~")) or not name.lower().endswith(".csv"):
             continue
         try:
-            if not path.is_file():
+            status = path.lstat()
+            if not stat.S_ISREG(status.st_mode):
+                if stat.S_ISLNK(status.st_mode):
+                    log.warning("%s: a symbolic link in the drop folder; never read", path)
                 continue
-            stat = path.stat()
+            if status.st_size > MAX_DROP_FILE_BYTES:
+                log.warning(
+                    "%s: %d bytes, over the %d a drop file may have; never read",
+                    path,
+                    status.st_size,
+                    MAX_DROP_FILE_BYTES,
+                )
+                continue
             body = path.read_bytes()
         except FileNotFoundError:  # moved away meanwhile
             continue
-        mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
+        mtime = datetime.fromtimestamp(status.st_mtime, UTC)
         if settle_seconds and (now - mtime).total_seconds() < settle_seconds:
             continue
         sha256 = _sha256(body)
@@ -1228,6 +1289,7 @@ class SymbolOutcome:
     rows: int = 0
     payload_ref: str | None = None
     error: str | None = None
+    error_type: str | None = None  # the error's class name
     # True when the failure may pass (429, 5xx, timeouts after the client's retries).
     transient: bool = False
     # True when Yahoo answered 404: it has no estimates for the symbol.
@@ -1269,6 +1331,7 @@ def fetch_estimates(
     fetched then. ``fiscal_year_ends`` maps symbols to MMDD (default: companies.csv; others
     December).
     """
+    symbols = [valid_ticker(symbol, "Yahoo estimates symbol") for symbol in symbols]
     if fiscal_year_ends is None:
         fiscal_year_ends = load_fiscal_year_ends()
     session = YahooSession(client, base_url=base_url, cookie_url=cookie_url)
@@ -1291,10 +1354,12 @@ def fetch_estimates(
             raise
         except YahooSymbolNotFoundError as exc:
             outcome.error, outcome.not_found = str(exc), True
+            outcome.error_type = type(exc).__name__
             log.warning("%s", exc)
             continue
         except SourceError as exc:
             outcome.error = str(exc)
+            outcome.error_type = type(exc).__name__
             outcome.transient = isinstance(exc, TransientSourceError)
             log.warning("%s: quoteSummary failed: %s", symbol, exc)
             continue
@@ -1310,6 +1375,7 @@ def fetch_estimates(
             )
         except EstimatesError as exc:
             outcome.error = str(exc)
+            outcome.error_type = type(exc).__name__
             log.warning("%s: %s", symbol, exc)
         else:
             outcome.rows = len(frame)
@@ -1332,6 +1398,12 @@ def fetch_estimates(
             index_outcome.error = "no quoteSummary document carried a usable S&P 500 indexTrend" + (
                 f" (last problem: {index_errors[-1]})" if index_errors else ""
             )
+            # Not one document arrived because Yahoo was unreachable: the index failed for
+            # the same passing reason, so an outage still reads as transient as a whole.
+            index_outcome.transient = bool(outcomes) and all(
+                o.failed and o.transient for o in outcomes
+            )
+            index_outcome.error_type = "TransientSourceError" if index_outcome.transient else None
         outcomes.append(index_outcome)
     frame = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     return EstimatesFetchResult(frame=frame.astype(_frame_dtypes()), outcomes=outcomes)

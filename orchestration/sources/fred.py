@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.http import HttpClient, SourcePolicy
+from orchestration.sources.identifiers import valid_series_id
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ def load_series(path: Path = SERIES_CSV) -> list[FredSeries]:
             series_id = (row["series_id"] or "").strip().upper()
             if not series_id:
                 raise FredError(f"{where}: empty series_id")
+            valid_series_id(series_id, f"{where}, column series_id")
             if series_id in seen:
                 raise FredError(f"{where}: series {series_id} listed twice")
             for column, allowed in (
@@ -410,6 +412,7 @@ def _stamp(frame: pd.DataFrame, vintage_mode: str, fetched_at: datetime, ref: st
 
 
 def fetch_metadata(client: HttpClient, base_url: str, series_id: str, api_key: str) -> dict:
+    valid_series_id(series_id, "FRED series")
     payload = client.get(
         "fred",
         f"{base_url.rstrip('/')}/fred/series",
@@ -430,6 +433,7 @@ def fetch_vintages(
     metadata: dict[str, object] | None = None,
 ) -> FredFetch:
     """Every vintage valid on or after ``window_start`` (all of them when None), all pages."""
+    valid_series_id(series_id, "FRED series")
     start = window_start or EARLIEST_REALTIME
     pages: list[pd.DataFrame] = []
     refs: list[str] = []
@@ -484,6 +488,7 @@ def fetch_latest_csv(
     client: HttpClient, graph_base_url: str, series_id: str, *, now: datetime
 ) -> FredFetch:
     """The no-key fallback: today's values only, flagged ``vintage_mode = 'latest'``."""
+    valid_series_id(series_id, "FRED series")
     payload = client.get(
         "fred",
         f"{graph_base_url.rstrip('/')}/graph/fredgraph.csv",

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.http import HttpClient, HttpStatusError, SourcePolicy
+from orchestration.sources.identifiers import valid_ticker
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ def load_companies(path: Path = COMPANIES_CSV) -> list[Company]:
             raise bad("ticker", "is empty")
         if ticker in tickers:
             raise bad("ticker", f"is already defined on line {tickers[ticker]}")
+        valid_ticker(ticker, f"{path.name} line {line}, column ticker")
         if not re.fullmatch(r"[1-9]\d{0,9}", row["cik"]):
             raise bad("cik", "is not a whole number of at most 10 digits without leading zeros")
         cik = int(row["cik"])

@@ -8,6 +8,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from orchestration.sources.identifiers import valid_ticker
+
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 INSTRUMENTS_CSV = SEEDS_DIR / "instruments.csv"
 
@@ -40,6 +42,7 @@ class Instrument:
 
 def _row_to_instrument(row: dict[str, str], line: int, path: Path) -> Instrument:
     where = f"{path.name} line {line} ({row.get('symbol') or '?'})"
+    valid_ticker(row["symbol"], f"{path.name} line {line}, column symbol")
     if row["role"] not in ROLES:
         raise UniverseError(
             f"{where}: unknown role {row['role']!r}; expected one of {sorted(ROLES)}"
@@ -53,6 +56,9 @@ def _row_to_instrument(row: dict[str, str], line: int, path: Path) -> Instrument
             f"{where}: provider_order {row['provider_order']!r} is empty or names {unknown}"
         )
     symbols = {p: row.get(f"{p}_symbol", "").strip() for p in PROVIDERS}
+    for provider, provider_symbol in symbols.items():
+        if provider_symbol:
+            valid_ticker(provider_symbol, f"{path.name} line {line}, column {provider}_symbol")
     without_symbol = [p for p in order if not symbols[p]]
     if without_symbol:
         raise UniverseError(

@@ -417,3 +417,27 @@ def test_pending_files_can_wait_for_a_file_to_settle(tmp_path):
 
 def test_a_missing_drop_folder_has_no_files(tmp_path):
     assert estimates.pending_drop_files(tmp_path / "nowhere", {}) == []
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "sub/estimates.csv"])
+def test_a_run_configured_with_a_path_reads_archives_and_moves_nothing(tmp_path, name):
+    # The file name of the estimates job comes from run config: a path is refused before any
+    # byte is read, archived or quarantined.
+    from orchestration.defs.estimates import load_drop_file
+    from orchestration.http import LandingArchive
+    from orchestration.warehouse import LoadStamp, Warehouse
+
+    drop_dir = tmp_path / "drops"
+    drop_dir.mkdir()
+    (tmp_path / "secret.csv").write_text("not a drop file\n")
+    stamp = LoadStamp("estimates_files", "sample", "run-1", datetime(2026, 11, 20, tzinfo=UTC))
+    with pytest.raises(estimates.UnsafeDropFileError, match="not a drop file name"):
+        load_drop_file(
+            Warehouse(tmp_path / "m.duckdb"),
+            LandingArchive(tmp_path / "landing"),
+            drop_dir,
+            name,
+            stamp,
+        )
+    assert not (tmp_path / "landing").exists()
+    assert list(drop_dir.iterdir()) == []

@@ -65,6 +65,20 @@ class PriceBatch:
         return cls(conform(pd.DataFrame(), PRICE_COLUMNS), conform(pd.DataFrame(), ACTION_COLUMNS))
 
 
+def drop_repeated_days(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """One bar per date: a row repeated verbatim is kept once; two different bars for one date
+    are a :class:`PriceParseError` (which one is right cannot be told from the payload)."""
+    repeated = frame.duplicated(subset="date", keep=False)
+    if not repeated.any():
+        return frame
+    distinct = frame[repeated].drop_duplicates()
+    conflicting = distinct[distinct.duplicated(subset="date", keep=False)]
+    if len(conflicting):
+        days = sorted({f"{d:%Y-%m-%d}" for d in conflicting["date"]})
+        raise PriceParseError(f"{where}: different bars for the same date {days[:5]}")
+    return frame.drop_duplicates()
+
+
 def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """Return ``frame`` with exactly ``columns`` (missing ones NULL) in their declared types."""
     out = pd.DataFrame(index=frame.index)

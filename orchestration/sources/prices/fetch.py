@@ -16,6 +16,8 @@ import pandas as pd
 
 from orchestration.calendar import sessions_between
 from orchestration.http import HttpClient, SourceError, TransientSourceError
+from orchestration.sources.identifiers import valid_ticker
+from orchestration.sources.membership import MEMBER_ROLE
 from orchestration.sources.prices import (
     ACTION_COLUMNS,
     PRICE_COLUMNS,
@@ -47,6 +49,8 @@ class SymbolOutcome:
     rows: int = 0
     payload_ref: str | None = None
     errors: list[str] = field(default_factory=list)
+    # The class of each provider's error, in the order of ``errors`` (skips excluded).
+    error_types: list[str] = field(default_factory=list)
     # True when some provider failed only for reasons that may pass (429, 5xx, timeouts).
     transient: bool = False
 
@@ -73,6 +77,8 @@ def build_request(
     provider_symbol = instrument.provider_symbols.get(provider)
     if not provider_symbol:
         return None
+    valid_ticker(instrument.symbol, "instrument symbol")
+    valid_ticker(provider_symbol, f"{provider} symbol of {instrument.symbol!r}")
     if provider == "yahoo":
         return yahoo.build_chart_request(settings.yahoo_base_url, provider_symbol, start, end)
     if provider == "tiingo":
@@ -101,6 +107,25 @@ def parse_payload(provider: str, instrument: Instrument, body: bytes) -> PriceBa
     if provider == "stooq":
         return stooq.parse_daily_csv(body, instrument.symbol)
     raise ValueError(f"unknown price provider {provider!r}")
+
+
+def check_sessions_present(
+    instrument: Instrument, provider: str, bars: pd.DataFrame, start: date, end: date
+) -> None:
+    """A universe instrument's payload must hold every NYSE session of the range it was listed
+    in: a provider that skips one is incomplete, and loading it would replace the stored range
+    without that day. (Index members are exempt: halts and delistings leave real gaps.)"""
+    if instrument.is_crypto or instrument.role == MEMBER_ROLE:
+        return
+    expected = sessions_between(max(start, instrument.listed_on), end)
+    present = set(pd.to_datetime(bars["date"]).dt.date)
+    missing = [day for day in expected if day not in present]
+    if missing:
+        shown = ", ".join(day.isoformat() for day in missing[:5])
+        raise PriceParseError(
+            f"{provider} {instrument.symbol}: the payload lacks {len(missing)} NYSE session(s) "
+            f"of {start}..{end} ({shown}); not loading an incomplete range"
+        )
 
 
 def fetch_prices(
@@ -135,14 +160,16 @@ def fetch_prices(
                     archive_name=request.archive_name,
                 )
                 batch = parse_payload(provider, instrument, payload.body)
+                in_range = batch.bars["date"].between(pd.Timestamp(start), pd.Timestamp(end))
+                check_sessions_present(instrument, provider, batch.bars[in_range], start, end)
             except (SourceError, PriceParseError) as exc:
                 outcome.errors.append(f"{provider}: {exc}")
+                outcome.error_types.append(type(exc).__name__)
                 outcome.transient = outcome.transient or isinstance(exc, TransientSourceError)
                 log.warning(
                     "%s: %s failed, trying the next provider: %s", instrument.symbol, provider, exc
                 )
                 continue
-            in_range = batch.bars["date"].between(pd.Timestamp(start), pd.Timestamp(end))
             bars = batch.bars[in_range].assign(payload_ref=payload.payload_ref)
             actions = batch.actions[
                 batch.actions["ex_date"].between(pd.Timestamp(start), pd.Timestamp(end))

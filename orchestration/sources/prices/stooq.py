@@ -9,6 +9,7 @@ valid key the endpoint answers 200 with an HTML page, which must never parse as 
 from __future__ import annotations
 
 import io
+import logging
 from datetime import date
 
 import pandas as pd
@@ -19,7 +20,10 @@ from orchestration.sources.prices import (
     PriceParseError,
     PriceRequest,
     conform,
+    drop_repeated_days,
 )
+
+log = logging.getLogger(__name__)
 
 PROVIDER = "stooq"
 DEFAULT_BASE_URL = "https://stooq.com"
@@ -78,6 +82,12 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
         date_format = "%Y-%m-%d"
     else:
         raise PriceParseError(f"stooq {symbol}: unknown CSV header {list(raw.columns)}")
+    extra = sorted(
+        set(frame.columns) - {*_BULK_COLUMNS.values(), "<TICKER>", "<PER>", "<TIME>", "<OPENINT>"}
+    )
+    if extra:
+        # Deliberately not loaded, but logged so that a change of Stooq's CSV is noticed.
+        log.warning("stooq %s: ignoring unknown column(s) %s", symbol, extra)
     if frame.empty:
         return PriceBatch.empty()
     try:
@@ -94,6 +104,7 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
     frame["symbol"] = symbol
     frame["provider"] = PROVIDER
     frame["close_adjustment"] = "split_dividend"
+    frame = drop_repeated_days(frame, f"stooq {symbol}")
     return PriceBatch(
         bars=conform(frame.sort_values("date"), PRICE_COLUMNS), actions=PriceBatch.empty().actions
     )

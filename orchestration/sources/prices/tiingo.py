@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import date
 
 import pandas as pd
@@ -22,7 +23,10 @@ from orchestration.sources.prices import (
     PriceParseError,
     PriceRequest,
     conform,
+    drop_repeated_days,
 )
+
+log = logging.getLogger(__name__)
 
 PROVIDER = "tiingo"
 DEFAULT_BASE_URL = "https://api.tiingo.com"
@@ -102,12 +106,17 @@ def _daily_frame(raw: pd.DataFrame, symbol: str) -> PriceBatch:
         raise PriceParseError(f"tiingo {symbol}: daily rows lack columns {missing}")
     if raw.empty:
         return PriceBatch.empty()
+    extra = sorted(set(raw.columns) - {"date", *_DAILY_FIELDS})
+    if extra:
+        # Deliberately not loaded (the raw table has the documented columns), but logged so
+        # that a change of Tiingo's schema is noticed.
+        log.warning("tiingo %s: ignoring unknown column(s) %s", symbol, extra)
     frame = raw.rename(columns=_DAILY_FIELDS)
     frame["date"] = _utc_dates(frame["date"], symbol)
     frame["symbol"] = symbol
     frame["provider"] = PROVIDER
     frame["close_adjustment"] = "none"
-    frame = frame.sort_values("date")
+    frame = drop_repeated_days(frame.sort_values("date"), f"tiingo {symbol}")
     bars = conform(frame, PRICE_COLUMNS)
 
     dividends = frame[frame["div_cash"].fillna(0) > 0].assign(
@@ -147,6 +156,7 @@ def parse_crypto_json(body: bytes | str | list, symbol: str, ticker: str) -> Pri
     prices["symbol"] = symbol
     prices["provider"] = PROVIDER
     prices["close_adjustment"] = "none"
+    prices = drop_repeated_days(prices, f"tiingo crypto {symbol}")
     return PriceBatch(
         bars=conform(prices.sort_values("date"), PRICE_COLUMNS), actions=PriceBatch.empty().actions
     )
