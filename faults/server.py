@@ -80,6 +80,7 @@ class FaultServer:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._closed = threading.Event()  # the listening socket is closed: connections refused
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -120,6 +121,11 @@ class FaultServer:
     def _shutdown(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self._closed.set()
+
+    def wait_closed(self, timeout: float) -> bool:
+        """True once the server has stopped and closed its socket (within ``timeout`` s)."""
+        return self._closed.wait(timeout)
 
     @property
     def url(self) -> str:

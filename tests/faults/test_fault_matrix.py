@@ -61,13 +61,14 @@ def test_the_server_listens_on_loopback_only_and_stops_after_its_request_budget(
         assert requests.get(f"{server.url}/x", timeout=5).status_code == 418
         over = requests.get(f"{server.url}/x", timeout=5)
         assert over.status_code == 503 and b"budget" in over.content
-        assert server._stopped.wait(5)
+        # Stopped means the socket is closed, not only flagged: a connection is refused.
+        assert server.wait_closed(10)
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{server.url}/x", timeout=2)
 
 
 def test_the_server_stops_by_itself_when_its_lifetime_ends():
     with FaultServer(SampleTransport(), max_requests=10, lifetime=0.2) as server:
-        assert server._stopped.wait(5)
+        assert server.wait_closed(10)
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{server.url}/x", timeout=2)
