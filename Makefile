@@ -63,7 +63,7 @@ test: setup browser
 
 # The browser tests drive Debian's Chromium headless; installed here where missing.
 browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation)
 
 # The nightly market report (HTML with inline charts) from the published analytics file.
 report: setup
