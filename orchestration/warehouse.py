@@ -567,6 +567,19 @@ class Warehouse:
                 "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
 
+    def read_mart(self, mart: str) -> pd.DataFrame:
+        """A whole mart of schema marts (what its checks validate)."""
+        with self.connect() as connection:
+            return connection.execute(f'select * from marts."{mart}"').df()
+
+    def latest_bar_date(self, symbol: str) -> date | None:
+        """The newest date ``symbol`` has a bar in raw.prices_daily (None: no bar)."""
+        with self.connect() as connection:
+            latest = connection.execute(
+                f"select max(date) from {PRICES_DAILY.qualified} where symbol = ?", [symbol]
+            ).fetchone()[0]
+        return latest
+
     def last_published_row_count(self, mart: str) -> int | None:
         """Rows of ``mart`` in the latest publish (``audit.publish_log``); None if never."""
         with self.connect(read_only=True) as connection:

@@ -2,15 +2,12 @@
 
 One blocking check per mart: publish runs only when every mart passed."""
 
-from datetime import date
-
 import dagster as dg
-import pandas as pd
 
 from data_quality.suites.marts import MART_SUITES, validate_mart
 from orchestration.defs.checks import expectation_result
 from orchestration.defs.prices import WRITER_POOL
-from orchestration.warehouse import PRICES_DAILY, WarehouseResource
+from orchestration.warehouse import WarehouseResource
 
 # The benchmark every daily mart is dated against: its latest session is the data's.
 BENCHMARK_SYMBOL = "SPY"
@@ -18,14 +15,6 @@ BENCHMARK_SYMBOL = "SPY"
 
 def mart_check_name(mart: str) -> str:
     return f"{mart}_expectations"
-
-
-def latest_price_session(warehouse: WarehouseResource) -> date | None:
-    latest = warehouse.get().query_frame(
-        f"select max(date) as latest from {PRICES_DAILY.qualified} where symbol = ?",
-        [BENCHMARK_SYMBOL],
-    )["latest"][0]
-    return None if pd.isna(latest) else pd.Timestamp(latest).date()
 
 
 def build_mart_check(mart: str) -> dg.AssetChecksDefinition:
@@ -49,13 +38,15 @@ def build_mart_check(mart: str) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
         store = warehouse.get()
-        frame = store.query_frame(f"select * from {'.'.join(key.path)}")
+        frame = store.read_mart(mart)
         previous = store.last_published_row_count(mart)
         outcome = validate_mart(
             mart,
             frame,
             previous_rows=previous,
-            latest_price_session=latest_price_session(warehouse) if suite.session_date else None,
+            latest_price_session=store.latest_bar_date(BENCHMARK_SYMBOL)
+            if suite.session_date
+            else None,
         )
         counts = {"rows": dg.MetadataValue.int(len(frame))}
         if previous is not None:
