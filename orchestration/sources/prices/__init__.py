@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -62,7 +63,17 @@ class PriceBatch:
 
     @classmethod
     def empty(cls) -> PriceBatch:
-        return cls(conform(pd.DataFrame(), PRICE_COLUMNS), conform(pd.DataFrame(), ACTION_COLUMNS))
+        return cls(empty_frame(PRICE_COLUMNS), empty_frame(ACTION_COLUMNS))
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """A new empty frame of ``columns`` (a copy of one built once: parsers return one per call)."""
+    return _empty_frame(tuple(columns.items())).copy()
+
+
+@cache
+def _empty_frame(columns: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return conform(pd.DataFrame(), dict(columns))
 
 
 def drop_repeated_days(frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -79,13 +90,23 @@ def drop_repeated_days(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     return frame.drop_duplicates()
 
 
+resolved_dtype = cache(pd.api.types.pandas_dtype)
+
+
 def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """Return ``frame`` with exactly ``columns`` (missing ones NULL) in their declared types."""
-    out = pd.DataFrame(index=frame.index)
+    """Return ``frame`` with exactly ``columns`` (missing ones NULL) in their declared types.
+
+    Built as one frame from whole columns: inserting and casting column by column cost about
+    5 ms per call, which was most of the parse time of a one-day payload (a nightly parses one
+    per symbol)."""
+    length = len(frame)
+    data = {}
     for name, dtype in columns.items():
-        if name in frame.columns:
-            out[name] = frame[name]
+        target = resolved_dtype(dtype)
+        if name not in frame.columns:
+            data[name] = pd.array([None] * length, dtype=target)
+        elif frame[name].dtype == target:
+            data[name] = frame[name].array
         else:
-            out[name] = pd.Series(pd.NA if dtype == "string" else float("nan"), index=frame.index)
-        out[name] = out[name].astype(dtype)
-    return out.reset_index(drop=True)
+            data[name] = frame[name].astype(target).array
+    return pd.DataFrame(data)

@@ -15,12 +15,14 @@ from datetime import date
 import pandas as pd
 
 from orchestration.sources.prices import (
+    ACTION_COLUMNS,
     PRICE_COLUMNS,
     PriceBatch,
     PriceParseError,
     PriceRequest,
     conform,
     drop_repeated_days,
+    empty_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -75,36 +77,38 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
         return PriceBatch.empty()
     raw = pd.read_csv(io.StringIO(text), dtype={"<DATE>": str, "Date": str})
     if set(_BULK_COLUMNS) <= set(raw.columns):
-        frame = raw.rename(columns=_BULK_COLUMNS)
-        date_format = "%Y%m%d"
+        names, date_format = _BULK_COLUMNS, "%Y%m%d"
     elif set(_ENDPOINT_COLUMNS) - {"Volume"} <= set(raw.columns):
-        frame = raw.rename(columns=_ENDPOINT_COLUMNS)
-        date_format = "%Y-%m-%d"
+        names, date_format = _ENDPOINT_COLUMNS, "%Y-%m-%d"
     else:
         raise PriceParseError(f"stooq {symbol}: unknown CSV header {list(raw.columns)}")
-    extra = sorted(
-        set(frame.columns) - {*_BULK_COLUMNS.values(), "<TICKER>", "<PER>", "<TIME>", "<OPENINT>"}
-    )
+    extra = sorted(set(raw.columns) - {*names, "<TICKER>", "<PER>", "<TIME>", "<OPENINT>"})
     if extra:
         # Deliberately not loaded, but logged so that a change of Stooq's CSV is noticed.
         log.warning("stooq %s: ignoring unknown column(s) %s", symbol, extra)
-    if frame.empty:
+    if raw.empty:
         return PriceBatch.empty()
+    columns = {name: raw[header] for header, name in names.items() if header in raw}
     try:
-        frame["date"] = pd.to_datetime(frame["date"], format=date_format).astype("datetime64[s]")
-        for column in ("open", "high", "low", "close", "volume"):
-            if column in frame:
-                frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+        dates = pd.to_datetime(columns.pop("date"), format=date_format).astype("datetime64[s]")
+        prices = {
+            column: pd.to_numeric(values, errors="raise").astype("float64")
+            for column, values in columns.items()
+        }
     except (ValueError, TypeError) as exc:
         raise PriceParseError(f"stooq {symbol}: unparseable value ({exc})") from None
-    # Stooq back-adjusts everything, so the adjusted columns are the columns themselves.
-    for column in ("open", "high", "low", "close", "volume"):
-        if column in frame:
-            frame[f"adj_{column}"] = frame[column]
-    frame["symbol"] = symbol
-    frame["provider"] = PROVIDER
-    frame["close_adjustment"] = "split_dividend"
-    frame = drop_repeated_days(frame, f"stooq {symbol}")
-    return PriceBatch(
-        bars=conform(frame.sort_values("date"), PRICE_COLUMNS), actions=PriceBatch.empty().actions
+    bars = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "date": dates,
+            "provider": PROVIDER,
+            **prices,
+            # Stooq back-adjusts everything, so the adjusted columns are the columns themselves.
+            **{f"adj_{column}": values for column, values in prices.items()},
+            "close_adjustment": "split_dividend",
+        }
     )
+    bars = drop_repeated_days(bars, f"stooq {symbol}")
+    if not bars["date"].is_monotonic_increasing:
+        bars = bars.sort_values("date")
+    return PriceBatch(bars=conform(bars, PRICE_COLUMNS), actions=empty_frame(ACTION_COLUMNS))

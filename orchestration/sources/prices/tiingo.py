@@ -24,6 +24,7 @@ from orchestration.sources.prices import (
     PriceRequest,
     conform,
     drop_repeated_days,
+    empty_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def parse_crypto_json(body: bytes | str | list, symbol: str, ticker: str) -> Pri
     prices["close_adjustment"] = "none"
     prices = drop_repeated_days(prices, f"tiingo crypto {symbol}")
     return PriceBatch(
-        bars=conform(prices.sort_values("date"), PRICE_COLUMNS), actions=PriceBatch.empty().actions
+        bars=conform(prices.sort_values("date"), PRICE_COLUMNS), actions=empty_frame(ACTION_COLUMNS)
     )
 
 
