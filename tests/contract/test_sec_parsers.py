@@ -506,7 +506,7 @@ def test_urls_are_zero_padded():
         sec.companyfacts_url(sec.DEFAULT_BASE_URL, 0)
     assert (sec.SEC_POLICY.name, sec.SEC_POLICY.requests_per_second, sec.SEC_POLICY.burst) == (
         "sec",
-        9.0,
+        9.5,
         9,
     )
 

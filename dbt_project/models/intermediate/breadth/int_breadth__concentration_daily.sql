@@ -1,7 +1,9 @@
+{#- unique_key is the session alone: every universe of a recomputed session is rebuilt, and a
+    universe-day that no longer exists (a restated spell emptied a sector) must be deleted #}
 {{
     config(
         materialized='incremental',
-        unique_key=['universe', 'trade_date'],
+        unique_key=['trade_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="set asof_loop_join_threshold = 0",
@@ -31,63 +33,53 @@
 -- int_breadth__daily_counts sessions recomputed since this table was last built (prices,
 -- membership and the lookback, see there), the earliest valid_from of shares facts loaded
 -- since (new or restated SEC facts) and the earliest snapshot of holdings loaded since.
+{%- set recompute_from = '0001-01-01' %}
+{%- if is_incremental() and execute %}
+    {%- set probe_sql %}
+        with
+        built as (
+            select
+                max(this_table.computed_at) as last_computed_at,
+                coalesce(max(this_table.shares_loaded_at), timestamp '0001-01-01') as last_shares_loaded_at,
+                coalesce(max(this_table.holdings_loaded_at), timestamp '0001-01-01') as last_holdings_loaded_at,
+            from {{ this }} as this_table
+        )
+        select
+            coalesce(
+                least(
+                    (
+                        select min(counts.trade_date)
+                        from {{ ref('int_breadth__daily_counts') }} as counts
+                        where counts.computed_at > (select built.last_computed_at from built)
+                    ),
+                    (
+                        select min(shares.valid_from)
+                        from {{ ref('int_breadth__shares_outstanding') }} as shares
+                        where shares.loaded_at > (select built.last_shares_loaded_at from built)
+                    ),
+                    (
+                        select min(holdings.as_of_date)
+                        from {{ ref('stg_index__holdings') }} as holdings
+                        where
+                            holdings.is_member
+                            and holdings.loaded_at > (select built.last_holdings_loaded_at from built)
+                    )
+                ),
+                date '9999-12-31'
+            ) as recompute_from
+    {%- endset %}
+    {%- set recompute_from = run_query(probe_sql).columns[0].values()[0] %}
+{%- endif %}
+
 with
-
-{% if is_incremental() %}
-
-built as (
-    select
-        max(this_table.computed_at) as last_computed_at,
-        coalesce(max(this_table.shares_loaded_at), timestamp '0001-01-01') as last_shares_loaded_at,
-        coalesce(max(this_table.holdings_loaded_at), timestamp '0001-01-01') as last_holdings_loaded_at,
-    from {{ this }} as this_table
-),
-
-recompute_window as (
-    select
-        coalesce(
-            least(
-                (
-                    select min(counts.trade_date)
-                    from {{ ref('int_breadth__daily_counts') }} as counts
-                    where counts.computed_at > (select built.last_computed_at from built)
-                ),
-                (
-                    select min(shares.valid_from)
-                    from {{ ref('int_breadth__shares_outstanding') }} as shares
-                    where shares.loaded_at > (select built.last_shares_loaded_at from built)
-                ),
-                (
-                    select min(holdings.as_of_date)
-                    from {{ ref('stg_index__holdings') }} as holdings
-                    where
-                        holdings.is_member
-                        and holdings.loaded_at > (select built.last_holdings_loaded_at from built)
-                )
-            ),
-            date '9999-12-31'
-        ) as recompute_from,
-),
-
-{% else %}
-
-recompute_window as (
-    select date '0001-01-01' as recompute_from,
-),
-
-{% endif %}
 
 shares as (
     select * from {{ ref('int_breadth__shares_outstanding') }}
 ),
 
-all_symbol_sessions as (
-    select * from {{ ref('int_breadth__symbol_sessions') }}
-),
-
 index_sessions as (
     select * from {{ ref('int_breadth__member_sessions') }}
-    where trade_date >= (select recompute_window.recompute_from from recompute_window)
+    where trade_date >= date '{{ recompute_from }}'
 ),
 
 -- fund snapshots of the indices with spells (sp500: IVV), one fund per index and date
@@ -136,24 +128,39 @@ member_sessions as (
         and index_sessions.symbol = spell_index_holdings.symbol
 ),
 
+-- the recompute window as a literal date, pushed into the scans and the member-session view
 symbol_sessions as (
-    select * from all_symbol_sessions
-    where trade_date >= (select recompute_window.recompute_from from recompute_window)
+    select * from {{ ref('int_breadth__symbol_sessions') }}
+    where trade_date >= date '{{ recompute_from }}'
+),
+
+snapshot_members as (
+    select distinct member_sessions.symbol, member_sessions.holdings_as_of_date,
+    from member_sessions
+    where member_sessions.holdings_as_of_date is not null
+),
+
+-- each member's adj_close on its last session on or before the snapshot date: read from the
+-- symbol sessions of snapshot members up to the latest snapshot only (not all 34M rows)
+sessions_before_snapshots as (
+    select symbol_history.symbol, symbol_history.trade_date, symbol_history.adj_close,
+    from {{ ref('int_breadth__symbol_sessions') }} as symbol_history
+    where
+        symbol_history.symbol in (select snapshot_members.symbol from snapshot_members)
+        and symbol_history.trade_date <= (
+            select max(snapshot_members.holdings_as_of_date) from snapshot_members
+        )
 ),
 
 snapshot_prices as (
     select
         snapshot_members.symbol,
         snapshot_members.holdings_as_of_date,
-        all_symbol_sessions.adj_close as snapshot_adj_close,
-    from (
-        select distinct member_sessions.symbol, member_sessions.holdings_as_of_date,
-        from member_sessions
-        where member_sessions.holdings_as_of_date is not null
-    ) as snapshot_members
-    asof inner join all_symbol_sessions
-        on snapshot_members.symbol = all_symbol_sessions.symbol
-        and snapshot_members.holdings_as_of_date >= all_symbol_sessions.trade_date
+        sessions_before_snapshots.adj_close as snapshot_adj_close,
+    from snapshot_members
+    asof inner join sessions_before_snapshots
+        on snapshot_members.symbol = sessions_before_snapshots.symbol
+        and snapshot_members.holdings_as_of_date >= sessions_before_snapshots.trade_date
 ),
 
 member_shares as (

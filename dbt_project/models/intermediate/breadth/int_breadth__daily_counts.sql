@@ -1,7 +1,9 @@
+{#- unique_key is the session alone: every universe of a recomputed session is rebuilt, and a
+    universe-day that no longer exists (a restated spell emptied a sector) must be deleted #}
 {{
     config(
         materialized='incremental',
-        unique_key=['universe', 'trade_date'],
+        unique_key=['trade_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
@@ -14,14 +16,18 @@
 --   * the earliest session whose int_breadth__symbol_sessions rows were recomputed after this
 --     table was last built (computed_at),
 --   * the earliest session whose member set changed (membership_fingerprint = bit_xor of the
---     members' symbol hashes differs, or the universe-session is new): restated spells or
---     snapshots are found wherever they are, however the loader reloads them.
--- A new session costs one session of member rows plus the fingerprint pass (a hash over
--- every member-session, no price join).
+--     members' symbol hashes differs, or the universe-session is new): restated spells
+--     or snapshots are found wherever they are, however the loader reloads them.
+-- The fingerprint pass hashes every member-session of the history (38M at 2,500 members x 30
+-- years, 4 s), so it runs only when it can find something: when membership or holdings rows
+-- were loaded after this table was built, or when the session calendar no longer matches the
+-- sessions built (a session added or removed inside the history). recompute_from is found
+-- before the query runs, so the query reads member sessions from a literal date on.
+-- depends_on: {{ ref('stg_index__membership_spells') }}
+-- depends_on: {{ ref('stg_index__holdings') }}
 {%- set lookback_sessions = var('breadth_lookback_sessions', 5) %}
-
-with
-
+{#- member sessions per universe and their fingerprints: the probe and the query share them #}
+{%- set universe_member_ctes %}
 sessions as (
     select * from {{ ref('int_prices__nyse_sessions') }}
 ),
@@ -61,55 +67,92 @@ fingerprints as (
         bit_xor(hash(universe_members.symbol)) as membership_fingerprint,
     from universe_members
     group by all
-),
-
-{% if is_incremental() %}
-
-recompute_window as (
-    select
-        coalesce(
-            least(
-                (
-                    select min(sessions.trade_date)
-                    from sessions
-                    where sessions.session_number > (
-                        select max(built_sessions.session_number) - {{ lookback_sessions }}
-                        from sessions as built_sessions
-                        where built_sessions.trade_date <= (select max(this_table.trade_date) from {{ this }} as this_table)
-                    )
+)
+{%- endset %}
+{%- set recompute_from = '0001-01-01' %}
+{%- if is_incremental() and execute %}
+    {%- set gate_sql %}
+        with
+        built as (
+            select
+                max(this_table.trade_date) as last_built_date,
+                timezone('UTC', max(this_table.computed_at)) as last_built_at,
+            from {{ this }} as this_table
+        ),
+        built_sessions as (
+            select distinct this_table.trade_date,
+            from {{ this }} as this_table
+        ),
+        calendar_sessions as (
+            select sessions.trade_date,
+            from {{ ref('int_prices__nyse_sessions') }} as sessions
+            where sessions.trade_date <= (select built.last_built_date from built)
+        )
+        select
+            exists (
+                select 1
+                from {{ ref('stg_index__membership_spells') }} as spells
+                where spells.loaded_at > (select built.last_built_at from built)
+            )
+            or exists (
+                select 1
+                from {{ ref('stg_index__holdings') }} as holdings
+                where holdings.loaded_at > (select built.last_built_at from built)
+            )
+            or exists (
+                (select * from built_sessions except select * from calendar_sessions)
+                union all
+                (select * from calendar_sessions except select * from built_sessions)
+            ) as compare_fingerprints
+    {%- endset %}
+    {%- set compare_fingerprints = run_query(gate_sql).columns[0].values()[0] %}
+    {%- set probe_sql %}
+        with
+        {{ universe_member_ctes }}
+        select
+            coalesce(
+                least(
+                    (
+                        select min(sessions.trade_date)
+                        from sessions
+                        where sessions.session_number > (
+                            select max(built_sessions.session_number) - {{ lookback_sessions }}
+                            from sessions as built_sessions
+                            where built_sessions.trade_date <= (select max(this_table.trade_date) from {{ this }} as this_table)
+                        )
+                    ),
+                    (
+                        select min(symbol_sessions.trade_date)
+                        from {{ ref('int_breadth__symbol_sessions') }} as symbol_sessions
+                        where symbol_sessions.computed_at > (select max(this_table.computed_at) from {{ this }} as this_table)
+                    ){% if compare_fingerprints %},
+                    (
+                        select min(fingerprints.trade_date)
+                        from fingerprints
+                        left join {{ this }} as this_table
+                            on fingerprints.universe = this_table.universe
+                            and fingerprints.trade_date = this_table.trade_date
+                        where
+                            this_table.universe is null
+                            or this_table.membership_fingerprint != fingerprints.membership_fingerprint
+                            or this_table.members_expected != fingerprints.members_expected
+                    ){% endif %}
                 ),
-                (
-                    select min(symbol_sessions.trade_date)
-                    from {{ ref('int_breadth__symbol_sessions') }} as symbol_sessions
-                    where symbol_sessions.computed_at > (select max(this_table.computed_at) from {{ this }} as this_table)
-                ),
-                (
-                    select min(fingerprints.trade_date)
-                    from fingerprints
-                    left join {{ this }} as this_table
-                        on fingerprints.universe = this_table.universe
-                        and fingerprints.trade_date = this_table.trade_date
-                    where
-                        this_table.universe is null
-                        or this_table.membership_fingerprint != fingerprints.membership_fingerprint
-                        or this_table.members_expected != fingerprints.members_expected
-                )
-            ),
-            date '0001-01-01'
-        ) as recompute_from,
-),
+                date '0001-01-01'
+            ) as recompute_from
+    {%- endset %}
+    {%- set recompute_from = run_query(probe_sql).columns[0].values()[0] %}
+{%- endif %}
 
-{% else %}
+with
 
-recompute_window as (
-    select date '0001-01-01' as recompute_from,
-),
+{{ universe_member_ctes }},
 
-{% endif %}
-
+-- the recompute window as a literal date: DuckDB pushes it into the member-session view and
+-- the symbol-session scan
 symbol_sessions as (
     select * from {{ ref('int_breadth__symbol_sessions') }}
-    where trade_date >= (select recompute_window.recompute_from from recompute_window)
+    where trade_date >= date '{{ recompute_from }}'
 ),
 
 member_signals as (
@@ -131,7 +174,7 @@ member_signals as (
     left join symbol_sessions
         on universe_members.symbol = symbol_sessions.symbol
         and universe_members.trade_date = symbol_sessions.trade_date
-    where universe_members.trade_date >= (select recompute_window.recompute_from from recompute_window)
+    where universe_members.trade_date >= date '{{ recompute_from }}'
 ),
 
 counts as (
@@ -177,6 +220,7 @@ final as (
     inner join counts
         on fingerprints.universe = counts.universe
         and fingerprints.trade_date = counts.trade_date
+    where fingerprints.trade_date >= date '{{ recompute_from }}'
 )
 
 select * from final

@@ -1,7 +1,9 @@
+{#- unique_key is the session alone: every universe of a recomputed session is rebuilt, and a
+    universe-day that no longer exists (a restated spell emptied a sector) must be deleted #}
 {{
     config(
         materialized='incremental',
-        unique_key=['universe', 'trade_date'],
+        unique_key=['trade_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
