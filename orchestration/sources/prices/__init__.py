@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 # Columns every price parser returns, in order; the raw table adds the load metadata.
 PRICE_COLUMNS: dict[str, str] = {
@@ -98,6 +99,14 @@ def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """Return ``frame`` with exactly ``columns`` (missing ones NULL) in their declared types."""
     present = {name: frame[name] for name in columns if name in frame.columns}
     return typed_frame(present, columns, len(frame))
+
+
+def repeated_string(value: str, length: int) -> pd.api.extensions.ExtensionArray:
+    """``value`` ``length`` times as a string column (an Arrow repeat: building it from a Python
+    list was a fifth of parsing a 30-year payload)."""
+    return pd.array(
+        pa.repeat(pa.scalar(value, pa.string()), length), dtype=resolved_dtype("string")
+    )
 
 
 def typed_frame(data: dict[str, Any], columns: dict[str, str], length: int) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from orchestration.sources.prices import (
     PriceRequest,
     drop_repeated_days,
     empty_frame,
+    repeated_string,
     typed_frame,
 )
 
@@ -117,13 +118,13 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
     length = raw.num_rows
     bars = typed_frame(
         {
-            "symbol": [symbol] * length,
+            "symbol": repeated_string(symbol, length),
             "date": dates.to_numpy(zero_copy_only=False).astype("datetime64[s]"),
-            "provider": [PROVIDER] * length,
+            "provider": repeated_string(PROVIDER, length),
             **prices,
             # Stooq back-adjusts everything, so the adjusted columns are the columns themselves.
             **{f"adj_{column}": values for column, values in prices.items()},
-            "close_adjustment": ["split_dividend"] * length,
+            "close_adjustment": repeated_string("split_dividend", length),
         },
         PRICE_COLUMNS,
         length,
