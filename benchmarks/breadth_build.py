@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from orchestration.sources.identifiers import GICS_SECTORS
 from orchestration.warehouse import (
     INDEX_HOLDINGS,
     INDEX_MEMBERSHIP,
@@ -43,19 +44,6 @@ from orchestration.warehouse import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SECTORS = [
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-]
 SELECTION = "+fct_market_breadth_daily +fct_index_concentration_daily"
 BREADTH_MODELS = (
     "int_breadth__symbol_sessions int_breadth__daily_counts int_breadth__oscillators "
@@ -95,10 +83,10 @@ class Market:
         symbols, sectors, starts, ends, slot_of = [], [], [], [], []
         for slot, changes in enumerate(slot_changes):
             bounds = [0, *changes.tolist(), None]
-            sector = SECTORS[slot % len(SECTORS)]
+            sector = GICS_SECTORS[slot % len(GICS_SECTORS)]
             for spell in range(len(bounds) - 1):
                 symbols.append(f"M{slot:03d}{chr(65 + spell % 26)}{spell // 26 or ''}")
-                sectors.append(sector if rng.random() > 0.05 else SECTORS[rng.integers(11)])
+                sectors.append(sector if rng.random() > 0.05 else GICS_SECTORS[rng.integers(11)])
                 starts.append(bounds[spell])
                 ends.append(bounds[spell + 1])
                 slot_of.append(slot)
@@ -114,8 +102,8 @@ class Market:
         self.spell_end = [None if e is None else all_days[e] for e in ends]
         # returns: market + sector + idiosyncratic, fat-ish tails
         market = rng.normal(0.0003, 0.011, days)
-        sector_index = np.array([SECTORS.index(s) for s in self.sectors])
-        sector_returns = rng.normal(0, 0.007, (days, len(SECTORS)))
+        sector_index = np.array([GICS_SECTORS.index(s) for s in self.sectors])
+        sector_returns = rng.normal(0, 0.007, (days, len(GICS_SECTORS)))
         beta = rng.uniform(0.6, 1.5, n)
         idio = rng.standard_t(4, (days, n)) * rng.uniform(0.008, 0.02, n) / np.sqrt(2)
         returns = market[:, None] * beta + sector_returns[:, sector_index] + idio

@@ -30,20 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from benchmarks.measure import DBT_PROJECT_DIR
+from orchestration.sources.identifiers import GICS_SECTORS
 
-SECTORS = (
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-)
 SEED_SECTOR_ETFS = {
     "XLC": 0,
     "XLY": 1,
@@ -170,7 +158,7 @@ def generate(root: Path, scale: Scale) -> Dataset:
     synthetic = scale.symbols - len(seeds)
     symbols = np.array([s for s, _ in seeds] + [f"S{i:05d}" for i in range(1, synthetic + 1)])
     n = len(symbols)
-    sector_of = rng.integers(0, len(SECTORS), n)
+    sector_of = rng.integers(0, len(GICS_SECTORS), n)
     for position, (symbol, _) in enumerate(seeds):
         sector_of[position] = SEED_SECTOR_ETFS.get(symbol, 7)
     first_day = np.zeros(n, dtype=np.int64)
@@ -180,7 +168,7 @@ def generate(root: Path, scale: Scale) -> Dataset:
 
     # daily returns, days x symbols: market + sector + idiosyncratic (fat-tailed)
     market = rng.normal(0.0003, 0.011, days)
-    sector_returns = rng.normal(0.0, 0.007, (days, len(SECTORS)))
+    sector_returns = rng.normal(0.0, 0.007, (days, len(GICS_SECTORS)))
     beta = rng.uniform(0.6, 1.5, n)
     beta[0] = 1.0  # SPY is the market
     returns = market[:, None] * beta + sector_returns[:, sector_of]
@@ -294,7 +282,7 @@ def _membership(
                             end_index, sessions[np.maximum(end_index, 0)].date, strict=True
                         )
                     ],
-                    "gics_sector": np.array(SECTORS)[sector_of[spell_symbol]],
+                    "gics_sector": np.array(GICS_SECTORS)[sector_of[spell_symbol]],
                 }
             )
         )

@@ -15,20 +15,8 @@ import great_expectations as gx
 import pandas as pd
 
 from data_quality.runner import ValidationOutcome, validate_frame
+from orchestration.sources.identifiers import GICS_SECTORS
 
-GICS_SECTORS = [
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-]
 SPELL_ID = ["index_id", "symbol", "start_date"]
 HOLDING_ID = ["as_of_date", "fund", "symbol"]
 SP500_MIN_MEMBERS = 495
@@ -43,7 +31,7 @@ def spell_expectations() -> list:
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="end_date", column_B="start_date", ignore_row_if="either_value_is_missing"
         ),
-        e.ExpectColumnValuesToBeInSet(column="gics_sector", value_set=GICS_SECTORS),
+        e.ExpectColumnValuesToBeInSet(column="gics_sector", value_set=list(GICS_SECTORS)),
         e.ExpectColumnValuesToBeInSet(column="overlaps_next", value_set=[False]),
     ]
 

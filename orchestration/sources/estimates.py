@@ -81,7 +81,7 @@ from orchestration.http import (
     SourcePolicy,
     TransientSourceError,
 )
-from orchestration.sources.identifiers import valid_ticker
+from orchestration.sources.identifiers import GICS_SECTORS, valid_ticker
 
 log = logging.getLogger(__name__)
 
@@ -153,19 +153,6 @@ NATURAL_KEY = ("as_of_date", "entity_id", "fiscal_period", "metric", "source")
 ENTITY_TYPES = ("index", "sector", "company")
 METRICS = ("eps", "revenue")
 INDEX_IDS = ("SP500", "R2000")
-GICS_SECTORS = (
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-)
 
 _FISCAL_PERIOD = re.compile(r"(?:FY|CY)\d{4}|\d{4}Q[1-4]")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

@@ -15,6 +15,20 @@ import re
 TICKER = re.compile(r"\^?[A-Za-z0-9](?:[A-Za-z0-9.=-]{0,18}[A-Za-z0-9])?")
 # FRED series ids: upper case letters, digits and '_' (DGS10, BAMLH0A0HYM2, T10Y2Y).
 SERIES_ID = re.compile(r"[A-Z0-9][A-Z0-9_]{0,39}")
+# The eleven GICS sectors, as index constituents and estimate files name them.
+GICS_SECTORS = (
+    "Communication Services",
+    "Consumer Discretionary",
+    "Consumer Staples",
+    "Energy",
+    "Financials",
+    "Health Care",
+    "Industrials",
+    "Information Technology",
+    "Materials",
+    "Real Estate",
+    "Utilities",
+)
 # SEC Central Index Keys: up to ten digits, zero-padded or not, never all zeros.
 CIK = re.compile(r"\d{1,10}")
 
