@@ -25,7 +25,6 @@
 -- before the query runs, so the query reads member sessions from a literal date on.
 -- depends_on: {{ ref('stg_index__membership_spells') }}
 -- depends_on: {{ ref('stg_index__holdings') }}
-{%- set lookback_sessions = var('breadth_lookback_sessions', 5) %}
 {#- member sessions per universe and their fingerprints: the probe and the query share them #}
 {%- set universe_member_ctes %}
 sessions as (
@@ -112,15 +111,7 @@ fingerprints as (
         select
             coalesce(
                 least(
-                    (
-                        select min(sessions.trade_date)
-                        from sessions
-                        where sessions.session_number > (
-                            select max(built_sessions.session_number) - {{ lookback_sessions }}
-                            from sessions as built_sessions
-                            where built_sessions.trade_date <= (select max(this_table.trade_date) from {{ this }} as this_table)
-                        )
-                    ),
+                    {{ breadth_lookback_start('sessions', 'select max(this_table.trade_date) from ' ~ this ~ ' as this_table') }},
                     (
                         select min(symbol_sessions.trade_date)
                         from {{ ref('int_breadth__symbol_sessions') }} as symbol_sessions

@@ -18,7 +18,6 @@
 -- stg_prices__daily_bars. The earliest recompute date is found before the query runs (a
 -- probe on raw.prices_daily._loaded_at) so that the date filter on stg_prices__daily_bars is
 -- a literal, which DuckDB pushes below the view's provider-ranking window.
-{%- set lookback_sessions = var('breadth_lookback_sessions', 5) %}
 -- depends_on: {{ source('raw', 'prices_daily') }}
 
 {%- set read_bars_from = '0001-01-01' %}
@@ -45,15 +44,7 @@
         select
             coalesce(
                 least(
-                    (
-                        select min(sessions.trade_date)
-                        from sessions
-                        where sessions.session_number > (
-                            select max(built_sessions.session_number) - {{ lookback_sessions }}
-                            from sessions as built_sessions
-                            where built_sessions.trade_date <= (select built.last_built_date from built)
-                        )
-                    ),
+                    {{ breadth_lookback_start('sessions', 'select built.last_built_date from built') }},
                     (
                         select min(raw_bars.date)
                         from {{ source('raw', 'prices_daily') }} as raw_bars
@@ -152,13 +143,7 @@ built as (
 ),
 
 lookback_start as (
-    select min(sessions.trade_date) as lookback_start_date,
-    from sessions
-    where sessions.session_number > (
-        select max(built_sessions.session_number) - {{ lookback_sessions }}
-        from sessions as built_sessions
-        where built_sessions.trade_date <= (select built.last_built_date from built)
-    )
+    select {{ breadth_lookback_start('sessions', 'select built.last_built_date from built') }} as lookback_start_date,
 ),
 
 built_symbols as (
