@@ -101,14 +101,6 @@ def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return typed_frame(present, columns, len(frame))
 
 
-def repeated_string(value: str, length: int) -> pd.api.extensions.ExtensionArray:
-    """``value`` ``length`` times as a string column (an Arrow repeat: building it from a Python
-    list was a fifth of parsing a 30-year payload)."""
-    return pd.array(
-        pa.repeat(pa.scalar(value, pa.string()), length), dtype=resolved_dtype("string")
-    )
-
-
 def typed_frame(data: dict[str, Any], columns: dict[str, str], length: int) -> pd.DataFrame:
     """One frame of exactly ``columns`` in their declared types from ``data``'s columns (Series,
     arrays or lists of ``length`` values; missing ones NULL).
@@ -128,3 +120,31 @@ def typed_frame(data: dict[str, Any], columns: dict[str, str], length: int) -> p
         else:
             out[name] = pd.array(values, dtype=target)
     return pd.DataFrame(out)
+
+
+# The Arrow type of each declared dtype, for parsers that read with Arrow.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "datetime64[s]": pa.timestamp("s"),
+    "float64": pa.float64(),
+}
+
+
+def arrow_frame(data: dict[str, pa.Array], columns: dict[str, str], length: int) -> pd.DataFrame:
+    """One frame of exactly ``columns`` from Arrow arrays already of their types (missing ones
+    NULL), converted in one call.
+
+    For a 30-year payload this is about twice as fast as building the frame from pandas arrays,
+    and the floats come out as one block, which makes concatenating a thousand such frames about
+    nine times faster."""
+    table = pa.table(
+        {
+            name: data[name] if name in data else pa.nulls(length, _ARROW_TYPES[dtype])
+            for name, dtype in columns.items()
+        }
+    )
+    return table.to_pandas(types_mapper=_pandas_type_of_arrow)
+
+
+def _pandas_type_of_arrow(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    return resolved_dtype("string") if arrow_type == pa.string() else None

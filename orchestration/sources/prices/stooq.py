@@ -21,10 +21,9 @@ from orchestration.sources.prices import (
     PriceBatch,
     PriceParseError,
     PriceRequest,
+    arrow_frame,
     drop_repeated_days,
     empty_frame,
-    repeated_string,
-    typed_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -109,27 +108,30 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
         dates = pc.strptime(columns.pop("date"), format=date_format, unit="s", error_is_null=False)
         if dates.null_count:
             raise ValueError(f"{dates.null_count} empty date(s)")
-        prices = {
-            column: pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-            for column, values in columns.items()
-        }
+        prices = {column: pc.cast(values, pa.float64()) for column, values in columns.items()}
     except (pa.ArrowInvalid, ValueError) as exc:
         raise PriceParseError(f"stooq {symbol}: unparseable value ({exc})") from None
     length = raw.num_rows
-    bars = typed_frame(
+
+    def constant(value: str) -> pa.Array:
+        return pa.repeat(pa.scalar(value, pa.string()), length)
+
+    bars = arrow_frame(
         {
-            "symbol": repeated_string(symbol, length),
-            "date": dates.to_numpy(zero_copy_only=False).astype("datetime64[s]"),
-            "provider": repeated_string(PROVIDER, length),
+            "symbol": constant(symbol),
+            "date": dates,
+            "provider": constant(PROVIDER),
             **prices,
             # Stooq back-adjusts everything, so the adjusted columns are the columns themselves.
             **{f"adj_{column}": values for column, values in prices.items()},
-            "close_adjustment": repeated_string("split_dividend", length),
+            "close_adjustment": constant("split_dividend"),
         },
         PRICE_COLUMNS,
         length,
     )
-    bars = drop_repeated_days(bars, f"stooq {symbol}")
-    if not bars["date"].is_monotonic_increasing:
-        bars = bars.sort_values("date", ignore_index=True)
+    days = bars["date"].to_numpy()
+    if not (days[1:] > days[:-1]).all():  # the usual file is strictly ascending: nothing to do
+        bars = drop_repeated_days(bars, f"stooq {symbol}")
+        if not bars["date"].is_monotonic_increasing:
+            bars = bars.sort_values("date", ignore_index=True)
     return PriceBatch(bars=bars, actions=empty_frame(ACTION_COLUMNS))
