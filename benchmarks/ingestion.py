@@ -6,10 +6,17 @@ of a batch of symbols concatenated with their payload_ref, as ``fetch_prices`` r
 ``Warehouse.replace_date_range`` (one transaction: delete the symbols' date range, insert,
 audit.load_log). Floor: the same typed rows as one Arrow table, one ``INSERT ... SELECT`` into
 an identical empty table of another file. Both run batch by batch, side by side.
+
+Ceiling: one INSERT of the first batch's typed rows into an empty table, in a fresh file and in
+memory, with the CPU time it took: the most any load path into this table can reach here.
 """
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -46,6 +53,32 @@ def parse_payloads(payloads: list[tuple[str, bytes]]) -> pd.DataFrame:
         for symbol, body in payloads
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def insert_ceiling(typed: pa.Table, workdir: Path) -> dict:
+    """DuckDB's own INSERT of ``typed`` into an empty raw.prices_daily, in a fresh file (the
+    close, which writes it, included) and in memory; wall and CPU seconds of each."""
+    figures = {}
+    file_path = workdir / "ceiling.duckdb"
+    for label, path in (("file", file_path), ("memory", None)):
+        if path is not None:
+            path.unlink(missing_ok=True)
+        connection = duckdb.connect(str(path) if path else ":memory:")
+        Warehouse(file_path).ensure_raw_tables(connection)
+        connection.register("ceiling_rows", typed)
+        wall, cpu = time.perf_counter(), time.process_time()
+        connection.execute(
+            insert_arrow_sql("ceiling_rows"),
+            ["benchmark-ceiling", stamp("x").loaded_at.replace(tzinfo=None)],
+        )
+        connection.close()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        figures[f"ceiling_{label}_seconds"] = round(wall, 3)
+        figures[f"ceiling_{label}_cpu_seconds"] = round(cpu, 3)
+        figures[f"ceiling_{label}_rows_per_s"] = round(rate(typed.num_rows, wall))
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return {"ceiling_rows": typed.num_rows, **figures}
 
 
 def run(context: Context) -> dict:
@@ -101,6 +134,8 @@ def run(context: Context) -> dict:
             f"load {load_stage.seconds:.2f}s",
             flush=True,
         )
+    first, last = batches[0]
+    ceiling = insert_ceiling(typed_arrow(history.slice(first, last - first)), context.workdir)
     del history
     floor_path.unlink(missing_ok=True)
     context.mark(loaded=True, built=False)
@@ -123,4 +158,5 @@ def run(context: Context) -> dict:
         "parse_peak_mb": round(peaks["parse"]),
         "load_peak_mb": round(peaks["load"]),
         "load_vs_floor_peak_ratio": round(peaks["load"] / peaks["floor"], 2),
+        **ceiling,
     }

@@ -121,6 +121,13 @@ def table_rows(results: dict) -> list[tuple]:
              r["pipeline_rows_per_s"], max(r["parse_peak_mb"], r["load_peak_mb"]),
              r["pipeline_vs_floor_ratio"], "vs floor"),
         ]  # fmt: skip
+        for where in ("file", "memory"):
+            if f"ceiling_{where}_seconds" in r:
+                cpu = r[f"ceiling_{where}_cpu_seconds"] / r[f"ceiling_{where}_seconds"]
+                out.append(("1 ingestion", f"ceiling: one INSERT into an empty table, {where}",
+                            r["ceiling_rows"], r[f"ceiling_{where}_seconds"],
+                            r[f"ceiling_{where}_rows_per_s"], None, None,
+                            f"CPU/wall {cpu:.2f}"))  # fmt: skip
     r = results.get("full_build")
     if r:
         top = ", ".join(f"{k} {v:.1f}s" for k, v in list(r["model_seconds"].items())[:3])

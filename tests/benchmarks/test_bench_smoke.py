@@ -43,7 +43,11 @@ def test_the_suite_completes_and_writes_its_json(smoke):
     }  # fmt: skip
     assert written["benchmarks"] == json.loads(json.dumps(document["benchmarks"], default=str))
     # every history bar went through the parser and the loader
-    assert written["benchmarks"]["ingestion"]["rows"] == written["scale"]["history_bars"]
+    ingestion = written["benchmarks"]["ingestion"]
+    assert ingestion["rows"] == written["scale"]["history_bars"]
+    # 160 symbols make one batch: the ceiling inserts the whole history once more
+    assert ingestion["batches"] == 1
+    assert ingestion["ceiling_rows"] == written["scale"]["history_bars"]
 
 
 def test_the_pandas_breadth_peer_equals_the_mart(smoke):
