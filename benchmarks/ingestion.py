@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from benchmarks.context import (
     Context,
@@ -32,6 +33,7 @@ from benchmarks.context import (
 )
 from benchmarks.measure import measured, rate
 from orchestration.sources.prices import stooq
+from orchestration.sources.prices.fetch import concat_bars, with_payload_ref
 from orchestration.warehouse import PRICES_DAILY, Warehouse
 
 SYMBOLS_PER_BATCH = 1_000
@@ -45,14 +47,24 @@ def symbol_batches(bars: pa.Table, per_batch: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
-def parse_payloads(payloads: list[tuple[str, bytes]]) -> pd.DataFrame:
-    frames = [
-        stooq.parse_daily_csv(body, symbol).bars.assign(
-            payload_ref=f"benchmark/stooq/daily_{symbol}.csv"
-        )
-        for symbol, body in payloads
-    ]
-    return pd.concat(frames, ignore_index=True)
+def parse_payloads(payloads: list[tuple[str, bytes]]) -> pa.Table:
+    """Each payload parsed and tagged with its payload_ref, then concatenated: what
+    ``fetch_prices`` does with the payloads it receives."""
+    return concat_bars(
+        [
+            with_payload_ref(
+                stooq.parse_daily_csv(body, symbol).bars_table,
+                f"benchmark/stooq/daily_{symbol}.csv",
+            )
+            for symbol, body in payloads
+        ]
+    )
+
+
+def load_scope(bars: pa.Table) -> pd.DataFrame:
+    """The (symbol, provider) pairs a load of ``bars`` replaces."""
+    symbols = pc.unique(bars.column("symbol")).to_pandas()
+    return pd.DataFrame({"symbol": symbols, "provider": "stooq"}, dtype="string")
 
 
 def insert_ceiling(typed: pa.Table, workdir: Path) -> dict:
@@ -109,21 +121,19 @@ def run(context: Context) -> dict:
         del typed
         payloads = stooq_payloads(chunk)
         with measured("parse") as parse_stage:
-            frame = parse_payloads(payloads)
+            bars = parse_payloads(payloads)
         del payloads
-        scope = pd.DataFrame(
-            {"symbol": frame["symbol"].unique(), "provider": "stooq"}, dtype="string"
-        )
+        scope = load_scope(bars)
         with measured("load") as load_stage:
             result = context.warehouse.replace_date_range(
-                PRICES_DAILY, frame, date_column="date", start=start, end=end,
+                PRICES_DAILY, bars, date_column="date", start=start, end=end,
                 scope=scope, stamp=stamp(f"benchmark-ingestion-{number}"),
             )  # fmt: skip
         if result.inserted != chunk.num_rows:
             raise AssertionError(
                 f"batch {number}: {result.inserted} rows loaded of {chunk.num_rows}"
             )
-        del frame
+        del bars
         totals["rows"] += chunk.num_rows
         for stage in (floor_stage, parse_stage, load_stage):
             totals[stage.name] += stage.seconds

@@ -30,7 +30,7 @@ from benchmarks.context import (
     stamp,
     stooq_payloads,
 )
-from benchmarks.ingestion import parse_payloads
+from benchmarks.ingestion import load_scope, parse_payloads
 from benchmarks.measure import measured, run_dbt
 from benchmarks.scale import history_bars, seed_instruments, session_bars
 from data_quality.suites.prices import validate_prices_daily
@@ -49,14 +49,12 @@ def nightly(context: Context, warehouse_path: Path, workdir: Path, day: str, lab
     steps = {}
     with measured("total") as total:
         with measured("parse") as stage:
-            frame = parse_payloads(payloads)
+            bars = parse_payloads(payloads)
         steps["parse"] = stage
-        scope = pd.DataFrame(
-            {"symbol": frame["symbol"].unique(), "provider": "stooq"}, dtype="string"
-        )
+        scope = load_scope(bars)
         with measured("load") as stage:
             load = warehouse.replace_date_range(
-                PRICES_DAILY, frame, date_column="date", start=as_date(day), end=as_date(day),
+                PRICES_DAILY, bars, date_column="date", start=as_date(day), end=as_date(day),
                 scope=scope, stamp=stamp(run_id),
             )  # fmt: skip
         steps["load"] = stage

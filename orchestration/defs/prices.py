@@ -131,7 +131,7 @@ def raw_prices(
         )
         bars_load = warehouse.get().replace_date_range(
             PRICES_DAILY,
-            result.bars,
+            result.bars_table,
             date_column="date",
             start=start,
             end=end,

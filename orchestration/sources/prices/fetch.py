@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from functools import cached_property
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.calendar import sessions_between
 from orchestration.http import HttpClient, SourceError, TransientSourceError
@@ -20,10 +23,10 @@ from orchestration.sources.identifiers import valid_ticker
 from orchestration.sources.membership import MEMBER_ROLE
 from orchestration.sources.prices import (
     ACTION_COLUMNS,
-    PRICE_COLUMNS,
     PriceBatch,
     PriceParseError,
     PriceRequest,
+    frame_of_table,
     stooq,
     tiingo,
     yahoo,
@@ -61,9 +64,13 @@ class SymbolOutcome:
 
 @dataclass
 class PriceFetchResult:
-    bars: pd.DataFrame  # PRICE_COLUMNS + payload_ref
+    bars_table: pa.Table  # PRICE_COLUMNS + payload_ref, as loaded
     actions: pd.DataFrame  # ACTION_COLUMNS + payload_ref
     outcomes: list[SymbolOutcome]
+
+    @cached_property
+    def bars(self) -> pd.DataFrame:
+        return frame_of_table(self.bars_table)
 
     @property
     def failures(self) -> list[SymbolOutcome]:
@@ -110,7 +117,7 @@ def parse_payload(provider: str, instrument: Instrument, body: bytes) -> PriceBa
 
 
 def check_sessions_present(
-    instrument: Instrument, provider: str, bars: pd.DataFrame, start: date, end: date
+    instrument: Instrument, provider: str, bars: pa.Table, start: date, end: date
 ) -> None:
     """A universe instrument's payload must hold every NYSE session of the range it was listed
     in: a provider that skips one is incomplete, and loading it would replace the stored range
@@ -118,7 +125,7 @@ def check_sessions_present(
     if instrument.is_crypto or instrument.role == MEMBER_ROLE:
         return
     expected = sessions_between(max(start, instrument.listed_on), end)
-    present = set(pd.to_datetime(bars["date"]).dt.date)
+    present = set(pc.cast(bars.column("date"), pa.date32(), safe=False).to_pylist())
     missing = [day for day in expected if day not in present]
     if missing:
         shown = ", ".join(day.isoformat() for day in missing[:5])
@@ -126,6 +133,33 @@ def check_sessions_present(
             f"{provider} {instrument.symbol}: the payload lacks {len(missing)} NYSE session(s) "
             f"of {start}..{end} ({shown}); not loading an incomplete range"
         )
+
+
+def dated_within(bars: pa.Table, start: date, end: date) -> pa.Table:
+    """The bars dated in [start, end] (all of them, uncopied, when none falls outside)."""
+    dates = bars.column("date")
+    first, last = (
+        pa.scalar(datetime.combine(day, time()), pa.timestamp("s")) for day in (start, end)
+    )
+    inside = pc.and_(pc.greater_equal(dates, first), pc.less_equal(dates, last))
+    if inside.null_count == 0 and pc.all(inside).as_py():
+        return bars
+    return bars.filter(inside)
+
+
+def with_payload_ref(bars: pa.Table, payload_ref: str) -> pa.Table:
+    """``bars`` with the landing-archive file they were parsed from."""
+    return bars.append_column(
+        pa.field("payload_ref", pa.string()),
+        pa.repeat(pa.scalar(payload_ref, pa.string()), bars.num_rows),
+    )
+
+
+def concat_bars(tables: list[pa.Table]) -> pa.Table:
+    """The bars of many payloads (each from :func:`with_payload_ref`) as one table, without
+    copying them."""
+    empty = with_payload_ref(PriceBatch.empty().bars_table, "")
+    return pa.concat_tables([empty, *tables])
 
 
 def fetch_prices(
@@ -137,7 +171,7 @@ def fetch_prices(
 ) -> PriceFetchResult:
     """Bars and corporate actions dated within [start, end] for every instrument that trades then."""
     has_nyse_session = bool(sessions_between(start, end))
-    bar_frames: list[pd.DataFrame] = []
+    bar_tables: list[pa.Table] = []
     action_frames: list[pd.DataFrame] = []
     outcomes: list[SymbolOutcome] = []
     for instrument in instruments:
@@ -160,8 +194,8 @@ def fetch_prices(
                     archive_name=request.archive_name,
                 )
                 batch = parse_payload(provider, instrument, payload.body)
-                in_range = batch.bars["date"].between(pd.Timestamp(start), pd.Timestamp(end))
-                check_sessions_present(instrument, provider, batch.bars[in_range], start, end)
+                bars = dated_within(batch.bars_table, start, end)
+                check_sessions_present(instrument, provider, bars, start, end)
             except (SourceError, PriceParseError) as exc:
                 outcome.errors.append(f"{provider}: {exc}")
                 outcome.error_types.append(type(exc).__name__)
@@ -170,26 +204,22 @@ def fetch_prices(
                     "%s: %s failed, trying the next provider: %s", instrument.symbol, provider, exc
                 )
                 continue
-            bars = batch.bars[in_range].assign(payload_ref=payload.payload_ref)
             actions = batch.actions[
                 batch.actions["ex_date"].between(pd.Timestamp(start), pd.Timestamp(end))
             ].assign(payload_ref=payload.payload_ref)
-            bar_frames.append(bars)
+            bar_tables.append(with_payload_ref(bars, payload.payload_ref))
             action_frames.append(actions)
             outcome.provider = provider
-            outcome.rows = len(bars)
+            outcome.rows = bars.num_rows
             outcome.payload_ref = payload.payload_ref
             break
     empty = PriceBatch.empty()
-    bars = pd.concat(
-        [empty.bars.assign(payload_ref=pd.Series(dtype="string")), *bar_frames], ignore_index=True
-    )
     actions = pd.concat(
         [empty.actions.assign(payload_ref=pd.Series(dtype="string")), *action_frames],
         ignore_index=True,
     )
     return PriceFetchResult(
-        bars=bars[[*PRICE_COLUMNS, "payload_ref"]],
+        bars_table=concat_bars(bar_tables),
         actions=actions[[*ACTION_COLUMNS, "payload_ref"]],
         outcomes=outcomes,
     )

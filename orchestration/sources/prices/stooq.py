@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -21,9 +22,10 @@ from orchestration.sources.prices import (
     PriceBatch,
     PriceParseError,
     PriceRequest,
-    arrow_frame,
     drop_repeated_days,
     empty_frame,
+    frame_of_table,
+    typed_table,
 )
 
 log = logging.getLogger(__name__)
@@ -39,9 +41,6 @@ _ENDPOINT_COLUMNS = {
     "Close": "close",
     "Volume": "volume",
 }
-# Dates are read as text and parsed with the header's own format (never inferred).
-_READ_OPTIONS = pa_csv.ReadOptions(use_threads=False)
-_CONVERT_OPTIONS = pa_csv.ConvertOptions(column_types={"Date": pa.string(), "<DATE>": pa.string()})
 _BULK_COLUMNS = {
     "<DATE>": "date",
     "<OPEN>": "open",
@@ -50,6 +49,15 @@ _BULK_COLUMNS = {
     "<CLOSE>": "close",
     "<VOL>": "volume",
 }
+# Dates are read as text and parsed with the header's own format (never inferred); prices are
+# read as doubles straight away (inferring their types was half of reading a one-day payload).
+_READ_OPTIONS = pa_csv.ReadOptions(use_threads=False)
+_CONVERT_OPTIONS = pa_csv.ConvertOptions(
+    column_types={
+        header: pa.string() if name == "date" else pa.float64()
+        for header, name in (*_ENDPOINT_COLUMNS.items(), *_BULK_COLUMNS.items())
+    }
+)
 
 
 def build_daily_request(
@@ -89,7 +97,8 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
             convert_options=_CONVERT_OPTIONS,
         )
     except pa.ArrowInvalid as exc:
-        raise PriceParseError(f"stooq {symbol}: malformed CSV ({exc})") from None
+        problem = "unparseable value" if "conversion error" in str(exc) else "malformed CSV"
+        raise PriceParseError(f"stooq {symbol}: {problem} ({exc})") from None
     if set(_BULK_COLUMNS) <= set(raw.column_names):
         names, date_format = _BULK_COLUMNS, "%Y%m%d"
     elif set(_ENDPOINT_COLUMNS) - {"Volume"} <= set(raw.column_names):
@@ -108,7 +117,6 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
         dates = pc.strptime(columns.pop("date"), format=date_format, unit="s", error_is_null=False)
         if dates.null_count:
             raise ValueError(f"{dates.null_count} empty date(s)")
-        prices = {column: pc.cast(values, pa.float64()) for column, values in columns.items()}
     except (pa.ArrowInvalid, ValueError) as exc:
         raise PriceParseError(f"stooq {symbol}: unparseable value ({exc})") from None
     length = raw.num_rows
@@ -116,22 +124,22 @@ def parse_daily_csv(body: bytes | str, symbol: str) -> PriceBatch:
     def constant(value: str) -> pa.Array:
         return pa.repeat(pa.scalar(value, pa.string()), length)
 
-    bars = arrow_frame(
+    bars: pd.DataFrame | pa.Table = typed_table(
         {
             "symbol": constant(symbol),
             "date": dates,
             "provider": constant(PROVIDER),
-            **prices,
+            **columns,
             # Stooq back-adjusts everything, so the adjusted columns are the columns themselves.
-            **{f"adj_{column}": values for column, values in prices.items()},
+            **{f"adj_{column}": values for column, values in columns.items()},
             "close_adjustment": constant("split_dividend"),
         },
         PRICE_COLUMNS,
         length,
     )
-    days = bars["date"].to_numpy()
+    days = pc.cast(dates, pa.int64()).to_numpy()
     if not (days[1:] > days[:-1]).all():  # the usual file is strictly ascending: nothing to do
-        bars = drop_repeated_days(bars, f"stooq {symbol}")
+        bars = drop_repeated_days(frame_of_table(bars), f"stooq {symbol}")
         if not bars["date"].is_monotonic_increasing:
             bars = bars.sort_values("date", ignore_index=True)
     return PriceBatch(bars=bars, actions=empty_frame(ACTION_COLUMNS))
