@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
             parser.error(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
 
     started = time.perf_counter()
+    machine_at_start = machine()
     context = Context(args.scale, args.workdir, select=args.select)
     if args.fresh or "ingestion" in selected:
         context.reset_warehouse()
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> dict:
                "history_sessions": dataset.history_sessions,
                "history": [dataset.history_start, dataset.history_end],
                "generate_seconds": dataset.generate_seconds},
-        machine={**machine(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        machine={**machine_at_start,
+                 "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         errors={**document.get("errors", {}), **errors},
         suite_seconds=round(time.perf_counter() - started, 1),
     )  # fmt: skip
