@@ -1,9 +1,9 @@
 """The DuckDB warehouse: raw table definitions, connections and idempotent bulk loads.
 
 Loads are one transaction each: delete the key range being replaced, insert the new rows from
-a registered Arrow table or DataFrame (never row by row), commit. Running the same load twice leaves the same
-rows. Connections are short-lived because DuckDB allows one writing process per file and dbt
-opens its own.
+a registered Arrow table or DataFrame (never row by row), commit. Running the same load twice
+leaves the same rows. Connections are short-lived because DuckDB allows one writing process per
+file and dbt opens its own.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from orchestration.sources.prices import (
@@ -716,4 +718,60 @@ def test_stooq_empty_range_returns_an_empty_frame(body) -> None:
 def test_stooq_unparseable_value_raises() -> None:
     body = b"Date,Open,High,Low,Close,Volume\n2020-01-02,299.03,300.29,298.10,N/D,64109741\n"
     with pytest.raises(PriceParseError, match="stooq SPY: unparseable value"):
+        stooq.parse_daily_csv(body, "SPY")
+
+
+def test_stooq_bars_are_an_arrow_table_of_the_declared_types() -> None:
+    # GIVEN the recorded SPY bulk file
+    batch = stooq.parse_daily_csv(stooq_body("spy"), "SPY")
+
+    # WHEN its bars are taken as Arrow, the form in which they are concatenated and loaded
+    table = batch.bars_table
+
+    # THEN the columns have the declared types
+    assert table.column_names == list(PRICE_COLUMNS)
+    assert {f.name: str(f.type) for f in table.schema} == {
+        **{name: "double" for name, dtype in PRICE_COLUMNS.items() if dtype == "float64"},
+        "symbol": "string",
+        "provider": "string",
+        "close_adjustment": "string",
+        "date": "timestamp[s]",
+    }
+    # AND they hold the recorded values: the close of 2020-01-02, volume as a double
+    assert table.num_rows == 5370
+    row = table.filter(pc.equal(table["date"], pa.scalar(datetime(2020, 1, 2), pa.timestamp("s"))))
+    assert row["close"].to_pylist() == row["adj_close"].to_pylist() == [300.272]
+    assert table["volume"][0].as_py() == 79289004.0
+    assert table["div_cash"].null_count == table["split_factor"].null_count == 5370
+    # AND the frame is the same rows
+    pd.testing.assert_frame_equal(batch.bars, table.to_pandas().astype(PRICE_COLUMNS))
+
+
+def test_stooq_rows_out_of_order_and_repeated_are_sorted_and_kept_once() -> None:
+    body = (
+        b"Date,Open,High,Low,Close,Volume\n"
+        b"2020-01-03,297.15,300.58,296.50,297.43,77709700\n"
+        b"2020-01-02,296.24,298.43,295.70,298.42,59151200\n"
+        b"2020-01-03,297.15,300.58,296.50,297.43,77709700\n"
+    )
+
+    batch = stooq.parse_daily_csv(body, "SPY")
+
+    assert list(batch.bars["date"]) == [pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-03")]
+    assert batch.bars_table["close"].to_pylist() == [298.42, 297.43]
+
+
+def test_stooq_two_different_bars_for_one_date_raise() -> None:
+    body = (
+        b"Date,Open,High,Low,Close,Volume\n"
+        b"2020-01-02,296.24,298.43,295.70,298.42,59151200\n"
+        b"2020-01-02,296.24,298.43,295.70,299.00,59151200\n"
+    )
+    with pytest.raises(PriceParseError, match=r"stooq SPY: different bars for the same date"):
+        stooq.parse_daily_csv(body, "SPY")
+
+
+def test_stooq_a_value_that_is_not_a_number_names_its_column() -> None:
+    body = b"Date,Open,High,Low,Close,Volume\n2020-01-02,299.03,abc,298.10,300.0,64109741\n"
+    with pytest.raises(PriceParseError, match=r"stooq SPY: unparseable value .*column #2.*'abc'"):
         stooq.parse_daily_csv(body, "SPY")

@@ -154,9 +154,6 @@ def arrow_schema(columns: dict[str, str]) -> pa.Schema:
     return pa.schema([(name, _ARROW_TYPES[dtype]) for name, dtype in columns.items()])
 
 
-PRICE_SCHEMA = arrow_schema(PRICE_COLUMNS)
-
-
 def typed_table(data: dict[str, pa.Array], columns: dict[str, str], length: int) -> pa.Table:
     """A table of exactly ``columns`` from Arrow arrays already of their types (missing ones
     NULL)."""
