@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -161,13 +162,21 @@ def typed_arrow(bars: pa.Table, payload_refs: pa.Array | None = None) -> pa.Tabl
     )
 
 
-def insert_arrow_sql(source: str) -> str:
-    """The floor: one INSERT from a registered Arrow table, stamped like the loader stamps."""
+def insert_arrow(
+    connection: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: str = "benchmark-floor"
+) -> None:
+    """The floor: one INSERT into raw.prices_daily from ``rows`` (typed Arrow) registered as
+    they are, stamped like the loader stamps."""
     columns = ", ".join(PRICES_DAILY.columns)
-    return (
-        f"insert into raw.prices_daily select {columns}, 'prices', '{SOURCE_MODE}', ?, ?, "
-        f"payload_ref from {source}"
-    )
+    connection.register("floor_rows", rows)
+    try:
+        connection.execute(
+            f"insert into raw.prices_daily select {columns}, 'prices', '{SOURCE_MODE}', ?, ?, "
+            "payload_ref from floor_rows",
+            [run_id, datetime.now(UTC).replace(tzinfo=None)],
+        )
+    finally:
+        connection.unregister("floor_rows")
 
 
 def load_bars_floor(warehouse_path: Path, bars: pa.Table, run_id: str = "benchmark-floor") -> int:
@@ -176,11 +185,7 @@ def load_bars_floor(warehouse_path: Path, bars: pa.Table, run_id: str = "benchma
     warehouse = Warehouse(warehouse_path)
     with warehouse.connect() as connection:
         warehouse.ensure_raw_tables(connection)
-        connection.register("floor_rows", typed)
-        connection.execute(
-            insert_arrow_sql("floor_rows"), [run_id, datetime.now(UTC).replace(tzinfo=None)]
-        )
-        connection.unregister("floor_rows")
+        insert_arrow(connection, typed, run_id)
     return typed.num_rows
 
 

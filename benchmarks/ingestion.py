@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from benchmarks.context import (
     Context,
     as_date,
-    insert_arrow_sql,
+    insert_arrow,
     load_membership,
     stamp,
     stooq_payloads,
@@ -77,12 +77,8 @@ def insert_ceiling(typed: pa.Table, workdir: Path) -> dict:
             path.unlink(missing_ok=True)
         connection = duckdb.connect(str(path) if path else ":memory:")
         Warehouse(file_path).ensure_raw_tables(connection)
-        connection.register("ceiling_rows", typed)
         wall, cpu = time.perf_counter(), time.process_time()
-        connection.execute(
-            insert_arrow_sql("ceiling_rows"),
-            ["benchmark-ceiling", stamp("x").loaded_at.replace(tzinfo=None)],
-        )
+        insert_arrow(connection, typed, "benchmark-ceiling")
         connection.close()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         figures[f"ceiling_{label}_seconds"] = round(wall, 3)
@@ -112,12 +108,7 @@ def run(context: Context) -> dict:
         chunk = history.slice(first, last - first)
         typed = typed_arrow(chunk)
         with measured("floor") as floor_stage, floor.connect() as connection:
-            connection.register("floor_rows", typed)
-            connection.execute(
-                insert_arrow_sql("floor_rows"),
-                ["benchmark-floor", stamp("x").loaded_at.replace(tzinfo=None)],
-            )
-            connection.unregister("floor_rows")
+            insert_arrow(connection, typed)
         del typed
         payloads = stooq_payloads(chunk)
         with measured("parse") as parse_stage:
